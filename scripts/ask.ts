@@ -1,0 +1,153 @@
+/**
+ * `npm run ask -- --image <path|url> --question "<text>" [--model <folder|hub id>]
+ *   [--policy visionthink|low-only|full-only] [--max-visual-tokens N] [--json]`
+ *
+ * Asks one question about one image with the VisionThink loop. Human-readable by default, the
+ * answer streaming as it is decoded; `--json` prints exactly one JSON object on stdout.
+ * Bad input: exit code 2 and one line on stderr.
+ */
+import { parseArgs } from 'node:util';
+import { EngineError, InvalidRequestError } from '../src/engine/errors.ts';
+import type { EngineEvent, RunResult } from '../src/engine/events.ts';
+import { policyFor } from '../src/engine/policies.ts';
+import { runVisionThink } from '../src/engine/visionthink.ts';
+import { openImage } from '../src/node/sharp-image.ts';
+import { loadModelForNode, quietLibraryLogs } from '../src/node/load-model.ts';
+
+/** Errors caused by what the person typed or pointed at (exit 2), as opposed to our own failures. */
+const INPUT_ERRORS = new Set([
+  'invalid-image',
+  'image-too-small',
+  'image-too-large',
+  'aspect-ratio',
+  'empty-question',
+  'invalid-option',
+  'model-missing',
+  'model-invalid',
+]);
+
+const USAGE =
+  'usage: npm run ask -- --image <path|url> --question "<text>" [--model <folder|hub id>] [--policy visionthink|low-only|full-only] [--max-visual-tokens N] [--json]';
+
+function parseCommandLine() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        image: { type: 'string' },
+        question: { type: 'string' },
+        model: { type: 'string' },
+        policy: { type: 'string', default: 'visionthink' },
+        'max-visual-tokens': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new InvalidRequestError('invalid-option', `${(error as Error).message}. ${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!values.image) throw new InvalidRequestError('invalid-option', `--image is required. ${USAGE}`);
+  if (values.question === undefined) throw new InvalidRequestError('invalid-option', `--question is required. ${USAGE}`);
+  policyFor(values.policy);
+  let maxVisualTokens: number | undefined;
+  if (values['max-visual-tokens'] !== undefined) {
+    maxVisualTokens = Number(values['max-visual-tokens']);
+    if (!/^\d+$/.test(values['max-visual-tokens']) || maxVisualTokens < 1) {
+      throw new InvalidRequestError('invalid-option', `--max-visual-tokens must be a positive whole number, not "${values['max-visual-tokens']}".`);
+    }
+  }
+  return { ...values, image: values.image, question: values.question, maxVisualTokens };
+}
+
+/** Prints the run for a person as it happens. */
+function printEvent(event: EngineEvent, out: (text: string) => void): void {
+  switch (event.type) {
+    case 'plan':
+      out(
+        `Image ${event.original.width}×${event.original.height}: low ${event.low.width}×${event.low.height} = ${event.low.visualTokens} visual tokens, full ${event.full.width}×${event.full.height} = ${event.full.visualTokens}\n`,
+      );
+      return;
+    case 'round':
+      out(
+        event.image
+          ? `\nRound ${event.round} · ${event.image.resolution} resolution ${event.image.width}×${event.image.height} · ${event.image.visualTokens} visual tokens\n  `
+          : `\nRound ${event.round} · no new image\n  `,
+      );
+      return;
+    case 'text':
+      out(event.delta.replaceAll('\n', '\n  '));
+      return;
+    case 'usage': {
+      const { usage } = event;
+      out(
+        `\n  prefilled ${usage.prefilledTokens} of ${usage.promptTokens} tokens, generated ${usage.generatedTokens} · encode ${usage.ms.encode.toFixed(0)} ms, prefill ${usage.ms.prefill.toFixed(0)} ms, decode ${usage.ms.decode.toFixed(0)} ms\n`,
+      );
+      return;
+    }
+    case 'decision':
+      out(
+        {
+          answer: '→ The model answered.\n',
+          escalate: '→ The model asked for the full image.\n',
+          refused: `→ The model asked for the full image; the policy refused (${event.detail ?? ''}).\n`,
+          'invalid-call': `→ The tool call was invalid: ${event.detail ?? ''}\n`,
+          unserved: '→ The model asked for a tool call in its last round; not served.\n',
+        }[event.decision],
+      );
+      return;
+    case 'done': {
+      const { answer, visualTokens: v } = event.result;
+      const delta = v.saved >= 0 ? `${v.saved} saved` : `${-v.saved} more`;
+      const pct = v.fullResolution > 0 ? ` (${((100 * Math.abs(v.saved)) / v.fullResolution).toFixed(0)}%)` : '';
+      out(`\nAnswer: ${answer}\nVisual tokens: ${v.used} used vs ${v.fullResolution} at full resolution, ${delta}${pct}\n`);
+      return;
+    }
+    case 'phase':
+    case 'error':
+      return;
+  }
+}
+
+async function main(): Promise<number> {
+  quietLibraryLogs();
+  const args = parseCommandLine();
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const image = await openImage(args.image, controller.signal);
+  const model = await loadModelForNode(args.model);
+  const write = (text: string): void => void process.stdout.write(text);
+  let result: RunResult | undefined;
+  try {
+    if (!args.json) write(`Model ${model.source}\n`);
+    for await (const event of runVisionThink(model, {
+      image,
+      question: args.question,
+      policy: args.policy,
+      ...(args.maxVisualTokens === undefined ? {} : { maxVisualTokens: args.maxVisualTokens }),
+      signal: controller.signal,
+    })) {
+      if (event.type === 'error') throw new EngineError(event.error.code, event.error.message);
+      if (event.type === 'done') result = event.result;
+      if (!args.json) printEvent(event, write);
+    }
+  } finally {
+    await model.dispose();
+  }
+  if (args.json && result) write(`${JSON.stringify(result)}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${message.replaceAll('\n', ' ')}\n`);
+    process.exitCode = error instanceof EngineError && INPUT_ERRORS.has(error.code) ? 2 : 1;
+  },
+);

@@ -1,0 +1,83 @@
+/**
+ * Typed errors of the engine. Each carries a stable `code` (for the UI, the CLI and the worker
+ * protocol) and a `message` written for a person, not a stack trace.
+ */
+
+/** Every error code the engine can produce. */
+export type EngineErrorCode =
+  | 'invalid-image'
+  | 'image-too-small'
+  | 'image-too-large'
+  | 'aspect-ratio'
+  | 'empty-question'
+  | 'invalid-option'
+  | 'model-missing'
+  | 'model-invalid'
+  | 'aborted'
+  | 'internal';
+
+/** Base class: an error the engine reports to a person. */
+export class EngineError extends Error {
+  override readonly name: string = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The serialisable form used across the worker boundary and by `--json`. */
+  toJSON(): { code: EngineErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** The input is not a readable image (wrong format, corrupt or truncated data). */
+export class InvalidImageError extends EngineError {
+  override readonly name = 'InvalidImageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid-image', message, options);
+  }
+}
+
+/** The image's dimensions cannot be used (zero size, too large, extreme aspect ratio). */
+export class ImageDimensionsError extends EngineError {
+  override readonly name = 'ImageDimensionsError';
+  constructor(code: 'image-too-small' | 'image-too-large' | 'aspect-ratio', message: string) {
+    super(code, message);
+  }
+}
+
+/** The question or an option is unusable. */
+export class InvalidRequestError extends EngineError {
+  override readonly name = 'InvalidRequestError';
+  constructor(code: 'empty-question' | 'invalid-option', message: string) {
+    super(code, message);
+  }
+}
+
+/** The model folder or repository is missing files or holds files that cannot be loaded. */
+export class ModelLoadError extends EngineError {
+  override readonly name = 'ModelLoadError';
+  constructor(code: 'model-missing' | 'model-invalid', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The run was cancelled through its AbortSignal. */
+export class AbortedError extends EngineError {
+  override readonly name = 'AbortedError';
+  constructor() {
+    super('aborted', 'The run was stopped.');
+  }
+}
+
+/** Wraps anything unexpected so callers always receive an `EngineError`. */
+export function toEngineError(error: unknown): EngineError {
+  if (error instanceof EngineError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new EngineError('internal', `Something went wrong while running the model: ${detail}`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * The typed event stream of one VisionThink run. Consumers (CLI, worker, tests) switch on `type`.
+ */
+import type { EngineErrorCode } from './errors.ts';
+import type { PolicyId } from './policies.ts';
+
+/** Which image a round encodes. */
+export type Resolution = 'low' | 'full';
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** What happened at the end of a round. */
+export type Decision =
+  /** The model answered (no tool call). */
+  | 'answer'
+  /** The model asked for the full image and the app will serve it. */
+  | 'escalate'
+  /** The model asked for the full image; the policy refuses and the model is told so. */
+  | 'refused'
+  /** The tool call could not be understood; the model gets the protocol's error turn. */
+  | 'invalid-call'
+  /** A tool call in the last allowed round: not served, the run ends. */
+  | 'unserved';
+
+/** Measurements of one round (one `generate` call). */
+export interface RoundUsage {
+  round: number;
+  /** The image this round added, or null when the round appended text only (an error turn). */
+  image: (Size & { resolution: Resolution }) | null;
+  /** Visual tokens of the image this round added. */
+  visualTokens: number;
+  /** Tokens in context when the round started decoding (everything so far). */
+  promptTokens: number;
+  /** Tokens actually run through the decoder for the prefill (new tokens only when the cache is reused). */
+  prefilledTokens: number;
+  generatedTokens: number;
+  /** The round's output, special tokens skipped. */
+  output: string;
+  ms: { encode: number; prefill: number; decode: number };
+}
+
+/** Visual tokens of the question so far against the always-full-resolution baseline. */
+export interface VisualTokenTotals {
+  used: number;
+  fullResolution: number;
+  /** `fullResolution - used`: negative when an escalation cost more than going straight to full. */
+  saved: number;
+}
+
+export interface RunResult {
+  answer: string;
+  escalated: boolean;
+  policy: PolicyId;
+  rounds: RoundUsage[];
+  visualTokens: VisualTokenTotals;
+  /** The whole conversation, special tokens kept. */
+  transcript: string;
+}
+
+/** Every event a run can emit, in order: plan, then per round round → phase… → text… → usage → decision, then done or error. */
+export type EngineEvent =
+  /** The resolutions chosen for this question before anything runs. */
+  | { type: 'plan'; original: Size; low: Size & { visualTokens: number }; full: Size & { visualTokens: number } }
+  /** A round starts; `image` is what it will encode (null for a text-only round). */
+  | { type: 'round'; round: number; image: (Size & { resolution: Resolution; visualTokens: number }) | null }
+  /** The run moved to another phase of the current round. */
+  | { type: 'phase'; round: number; phase: 'encode-low' | 'encode-full' | 'prefill' | 'decode' }
+  /** Newly decoded text of the current round (special tokens skipped). */
+  | { type: 'text'; round: number; delta: string }
+  /** Measurements of the finished round and the question's visual-token totals so far. */
+  | { type: 'usage'; usage: RoundUsage; totals: VisualTokenTotals }
+  /** What the round's output means for the loop. */
+  | { type: 'decision'; round: number; decision: Decision; detail?: string }
+  /** The run finished. */
+  | { type: 'done'; result: RunResult }
+  /** The run failed or was stopped; no further events follow. */
+  | { type: 'error'; error: { code: EngineErrorCode; message: string } };

@@ -1,0 +1,254 @@
+/**
+ * A loaded Qwen-VL-family model and the two operations the VisionThink loop needs from it:
+ * tokenising a turn (with or without an image) and generating one round on a KV cache.
+ * The only module, with kv-continuation.ts, that talks to transformers.js.
+ */
+import {
+  AutoModelForImageTextToText,
+  AutoProcessor,
+  DynamicCache,
+  InterruptableStoppingCriteria,
+  ModelFileNotFoundError,
+  RawImage,
+  Tensor,
+  cat,
+  env,
+  type PreTrainedModel,
+  type Processor,
+} from '@huggingface/transformers';
+import { AbortedError, ModelLoadError, toEngineError } from './errors.ts';
+import type { PixelImage } from './image.ts';
+import { installKvContinuation } from './kv-continuation.ts';
+import { geometryFromPreprocessorConfig, type ImageGeometry } from './visual-tokens.ts';
+
+installKvContinuation(env.version);
+
+export type { Tensor };
+
+/** Progress of one file while a model loads (bytes). */
+export interface LoadProgress {
+  file: string;
+  loaded: number;
+  total: number;
+}
+
+export interface LoadOptions {
+  /** ONNX Runtime device: 'cpu' in Node, 'webgpu' or 'wasm' in the browser. */
+  device?: 'cpu' | 'webgpu' | 'wasm';
+  /** Precision per session or for all, as transformers.js names them (fp32, fp16, q8, q4, q4f16). */
+  dtype?: string | Record<string, string>;
+  /** Never reach the network (a local folder or a cached model). */
+  localFilesOnly?: boolean;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** A tokenised turn: its ids and, when it shows an image, the processor's image inputs. */
+export interface EncodedTurn {
+  ids: bigint[];
+  image: { pixelValues: Tensor; grid: [bigint, bigint, bigint] } | null;
+}
+
+export interface GenerateRequest {
+  /** The whole conversation so far, ending with the new turn. */
+  ids: bigint[];
+  /** Pixels of the images in the new turn only (null when it has none). */
+  pixelValues: Tensor | null;
+  /** Grids of every image in the conversation, in order. */
+  grids: [bigint, bigint, bigint][];
+  /** Cache of the tokens already processed; updated in place. Empty for a first round. */
+  cache: DynamicCache;
+  maxNewTokens: number;
+  signal: AbortSignal | undefined;
+  /** Called when the vision encoder starts and ends, and on every generated token. */
+  onEncodeStart(): void;
+  onToken(generated: bigint[]): void;
+}
+
+export interface GenerateResult {
+  /** The conversation including the generated tokens. */
+  sequence: bigint[];
+  generated: bigint[];
+  ms: { encode: number; prefill: number; decode: number };
+}
+
+interface Qwen2VLModel extends PreTrainedModel {
+  encode_image(inputs: { pixel_values: Tensor; image_grid_thw: Tensor }): Promise<Tensor>;
+}
+
+export class VisionModel {
+  private encodeHook: (() => void) | null = null;
+  private encodeMs = 0;
+
+  private constructor(
+    /** What was loaded: a folder or a hub repository id. */
+    readonly source: string,
+    private readonly model: Qwen2VLModel,
+    private readonly processor: Processor,
+    readonly geometry: ImageGeometry,
+  ) {
+    // Time the vision encoder separately from the decoder prefill it runs inside.
+    const encode = model.encode_image.bind(model);
+    model.encode_image = async (inputs) => {
+      this.encodeHook?.();
+      const start = performance.now();
+      try {
+        return await encode(inputs);
+      } finally {
+        this.encodeMs += performance.now() - start;
+      }
+    };
+  }
+
+  /** Loads a model folder or hub repository; failures become `ModelLoadError`s. */
+  static async load(source: string, options: LoadOptions = {}): Promise<VisionModel> {
+    const progress_callback = options.onProgress
+      ? (event: { status: string; file?: string; loaded?: number; total?: number }) => {
+          if (event.status === 'progress' && event.file) {
+            options.onProgress?.({ file: event.file, loaded: event.loaded ?? 0, total: event.total ?? 0 });
+          }
+        }
+      : undefined;
+    const common = {
+      local_files_only: options.localFilesOnly ?? false,
+      ...(progress_callback ? { progress_callback } : {}),
+    };
+    try {
+      const processor = await AutoProcessor.from_pretrained(source, common);
+      const geometry = geometryFromPreprocessorConfig(processor.image_processor?.config);
+      const model = (await AutoModelForImageTextToText.from_pretrained(source, {
+        ...common,
+        ...(options.device ? { device: options.device } : {}),
+        ...(options.dtype ? { dtype: options.dtype as 'fp32' } : {}),
+      })) as Qwen2VLModel;
+      return new VisionModel(source, model, processor, geometry);
+    } catch (error) {
+      throw describeLoadError(source, error);
+    }
+  }
+
+  /** Tokenises `text` (an already rendered turn), expanding its image placeholder for `image`. */
+  async encodeTurn(text: string, image: PixelImage | null): Promise<EncodedTurn> {
+    if (!image) {
+      const { input_ids } = this.processor.tokenizer!(text) as { input_ids: Tensor };
+      return { ids: Array.from(input_ids.data as BigInt64Array), image: null };
+    }
+    const raw = new RawImage(image.data, image.width, image.height, image.channels);
+    const inputs = (await this.processor(text, [raw])) as {
+      input_ids: Tensor;
+      pixel_values: Tensor;
+      image_grid_thw: Tensor;
+    };
+    const [t, h, w] = Array.from(inputs.image_grid_thw.data as BigInt64Array);
+    return {
+      ids: Array.from(inputs.input_ids.data as BigInt64Array),
+      image: { pixelValues: inputs.pixel_values, grid: [t!, h!, w!] },
+    };
+  }
+
+  /** The first turn's text: the messages through the model's own chat template. */
+  renderChat(messages: { role: string; content: string }[]): string {
+    return this.processor.tokenizer!.apply_chat_template(messages, {
+      tokenize: false,
+      add_generation_prompt: true,
+    }) as string;
+  }
+
+  decode(ids: bigint[], skipSpecialTokens: boolean): string {
+    return this.processor.tokenizer!.decode(ids, { skip_special_tokens: skipSpecialTokens });
+  }
+
+  /** Runs one round: prefill of the tokens the cache does not hold yet, then greedy decoding. */
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const { ids, cache, signal } = request;
+    if (signal?.aborted) throw new AbortedError();
+    const stop = new InterruptableStoppingCriteria();
+    const onAbort = (): void => stop.interrupt();
+    signal?.addEventListener('abort', onAbort);
+
+    const start = performance.now();
+    let firstToken = 0;
+    const generated: bigint[] = [];
+    let promptSeen = false;
+    const streamer = {
+      put: (value: bigint[][]) => {
+        // The first call carries the prompt; every later one a new token.
+        if (!promptSeen) {
+          promptSeen = true;
+          return;
+        }
+        if (firstToken === 0) firstToken = performance.now();
+        generated.push(...value.map((row) => row[0] as bigint));
+        request.onToken(generated);
+      },
+      end: () => undefined,
+    };
+    this.encodeMs = 0;
+    this.encodeHook = () => {
+      if (signal?.aborted) throw new AbortedError();
+      request.onEncodeStart();
+    };
+    try {
+      const inputIds = new Tensor('int64', BigInt64Array.from(ids), [1, ids.length]);
+      const output = (await this.model.generate({
+        input_ids: inputIds,
+        attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+        image_grid_thw: new Tensor('int64', BigInt64Array.from(request.grids.flat()), [request.grids.length, 3]),
+        ...(request.pixelValues ? { pixel_values: request.pixelValues } : {}),
+        past_key_values: cache,
+        max_new_tokens: request.maxNewTokens,
+        do_sample: false,
+        stopping_criteria: [stop],
+        streamer,
+        return_dict_in_generate: true,
+      } as never)) as { sequences: Tensor };
+      if (signal?.aborted) throw new AbortedError();
+      const end = performance.now();
+      const encode = this.encodeMs;
+      const prefillEnd = firstToken || end;
+      return {
+        sequence: Array.from(output.sequences.data as BigInt64Array),
+        generated,
+        ms: { encode, prefill: Math.max(0, prefillEnd - start - encode), decode: end - prefillEnd },
+      };
+    } catch (error) {
+      throw signal?.aborted ? new AbortedError() : toEngineError(error);
+    } finally {
+      this.encodeHook = null;
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The pixels of several images as one vision-encoder input (null for none). */
+  concatPixels(images: Tensor[]): Tensor | null {
+    if (images.length <= 1) return images[0] ?? null;
+    return cat(images, 0);
+  }
+
+  /** A fresh, empty cache for a new conversation. */
+  newCache(): DynamicCache {
+    return new DynamicCache();
+  }
+
+  /** Frees the ONNX sessions (GPU memory on WebGPU). */
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+}
+
+function describeLoadError(source: string, error: unknown): ModelLoadError {
+  if (error instanceof ModelLoadError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof ModelFileNotFoundError || /not found|ENOENT|404/i.test(detail)) {
+    const file = /(?:at|from) "?([^"\s]+)"?\.?$/.exec(detail)?.[1];
+    return new ModelLoadError(
+      'model-missing',
+      `The model "${source}" could not be loaded: a required file is missing${file ? ` (${file})` : ''}.`,
+      { cause: error },
+    );
+  }
+  return new ModelLoadError(
+    'model-invalid',
+    `The model "${source}" could not be loaded: one of its files is damaged or not in the expected format (${detail}).`,
+    { cause: error },
+  );
+}

@@ -1,0 +1,223 @@
+/**
+ * The VisionThink loop: round 1 on the low-resolution image; if the model asks for the full
+ * image, round 2 appends the tool response with the original image and continues on round 1's
+ * KV cache. At most two rounds. Emits a typed event stream; never throws, never leaves a cache.
+ */
+import { AbortedError, InvalidRequestError, toEngineError } from './errors.ts';
+import { EventChannel } from './event-channel.ts';
+import type { Decision, EngineEvent, Resolution, RoundUsage, RunResult, VisualTokenTotals } from './events.ts';
+import type { ImageSource } from './image.ts';
+import { checkImageDimensions } from './image.ts';
+import { DEFAULT_POLICY, policyFor, type PolicyId } from './policies.ts';
+import { TOOL_RESPONSE_TURN, chatMessages, extractAnswer, parseToolCall, renderErrorTurn } from './protocol.ts';
+import type { Tensor, VisionModel } from './vision-model.ts';
+import { DEFAULT_MAX_VISUAL_TOKENS, planResolutions, type ResolutionPlan } from './visual-tokens.ts';
+
+/** At most this many rounds (images) per question, as in VisionThink. */
+export const MAX_ROUNDS = 2;
+export const DEFAULT_MAX_NEW_TOKENS = 1024;
+/** Longest question accepted, in characters. */
+export const MAX_QUESTION_LENGTH = 4000;
+
+export interface RunRequest {
+  image: ImageSource;
+  question: string;
+  policy?: PolicyId | string;
+  /** Visual-token budget that caps the full-resolution image (and so the baseline). */
+  maxVisualTokens?: number;
+  /** Per round. */
+  maxNewTokens?: number;
+  /** Continue round 2 on round 1's KV cache (default). False re-prefills the whole conversation. */
+  reuseCache?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one question. Iterate the result; the last event is `done` or `error`. Breaking out of
+ * the iteration stops the run and frees its cache.
+ */
+export async function* runVisionThink(model: VisionModel, request: RunRequest): AsyncGenerator<EngineEvent, void, undefined> {
+  const controller = new AbortController();
+  const forwardAbort = (): void => controller.abort();
+  if (request.signal?.aborted) controller.abort();
+  request.signal?.addEventListener('abort', forwardAbort);
+  const channel = new EventChannel<EngineEvent>();
+  const work = execute(model, request, controller.signal, (event) => channel.push(event))
+    .then((result) => channel.push({ type: 'done', result }))
+    .catch((error: unknown) => {
+      const failure = controller.signal.aborted ? new AbortedError() : toEngineError(error);
+      channel.push({ type: 'error', error: failure.toJSON() });
+    })
+    .finally(() => channel.close());
+  try {
+    yield* channel;
+  } finally {
+    controller.abort();
+    request.signal?.removeEventListener('abort', forwardAbort);
+    await work;
+  }
+}
+
+/** Collects a run into its result, throwing the run's error as an `EngineError`. */
+export async function askVisionThink(model: VisionModel, request: RunRequest): Promise<RunResult> {
+  for await (const event of runVisionThink(model, request)) {
+    if (event.type === 'done') return event.result;
+    if (event.type === 'error') throw Object.assign(toEngineError(new Error(event.error.message)), event.error);
+  }
+  throw new Error('The run ended without a result.');
+}
+
+function validate(request: RunRequest): { question: string; maxNewTokens: number } {
+  const question = request.question.trim();
+  if (question.length === 0) {
+    throw new InvalidRequestError('empty-question', 'Please type a question about the image.');
+  }
+  if (question.length > MAX_QUESTION_LENGTH) {
+    throw new InvalidRequestError(
+      'invalid-option',
+      `The question is too long (${question.length} characters; the limit is ${MAX_QUESTION_LENGTH}).`,
+    );
+  }
+  const maxNewTokens = request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
+    throw new InvalidRequestError('invalid-option', `The answer length limit must be a positive whole number, not ${maxNewTokens}.`);
+  }
+  return { question, maxNewTokens };
+}
+
+async function execute(
+  model: VisionModel,
+  request: RunRequest,
+  signal: AbortSignal,
+  emit: (event: EngineEvent) => void,
+): Promise<RunResult> {
+  const { question, maxNewTokens } = validate(request);
+  const policy = policyFor(request.policy ?? DEFAULT_POLICY);
+  const { image } = request;
+  checkImageDimensions(image.width, image.height);
+  const plan: ResolutionPlan = planResolutions(
+    image.width,
+    image.height,
+    model.geometry,
+    request.maxVisualTokens ?? DEFAULT_MAX_VISUAL_TOKENS,
+  );
+  emit({ type: 'plan', original: { width: image.width, height: image.height }, low: plan.low, full: plan.full });
+
+  const reuseCache = request.reuseCache ?? true;
+  let cache = model.newCache();
+  const rounds: RoundUsage[] = [];
+  const grids: [bigint, bigint, bigint][] = [];
+  const imagePixels: Tensor[] = [];
+  let sequence: bigint[] = [];
+  let pending: { text: string; resolution: Resolution | null } = {
+    text: model.renderChat(chatMessages(question)),
+    resolution: policy.firstPass,
+  };
+  let current: Resolution = policy.firstPass;
+  let escalated = false;
+  let lastOutput = '';
+  const totals = (): VisualTokenTotals => {
+    const used = rounds.reduce((sum, r) => sum + r.visualTokens, 0);
+    return { used, fullResolution: plan.full.visualTokens, saved: plan.full.visualTokens - used };
+  };
+
+  try {
+    for (let round = 1; round <= MAX_ROUNDS; round++) {
+      const pass = pending.resolution ? plan[pending.resolution] : null;
+      const roundImage = pass && pending.resolution ? { ...pass, resolution: pending.resolution } : null;
+      emit({ type: 'round', round, image: roundImage });
+
+      if (signal.aborted) throw new AbortedError();
+      const pixels = pass ? await image.resize(pass.width, pass.height) : null;
+      if (signal.aborted) throw new AbortedError();
+      const turn = await model.encodeTurn(pending.text, pixels);
+      if (turn.image) {
+        grids.push(turn.image.grid);
+        imagePixels.push(turn.image.pixelValues);
+      }
+      sequence = [...sequence, ...turn.ids];
+
+      if (!reuseCache) {
+        await cache.dispose();
+        cache = model.newCache();
+      }
+      const cached = cache.get_seq_length();
+      let streamed = '';
+      const result = await model.generate({
+        ids: sequence,
+        // Without the cache the whole conversation is re-prefilled, so every image is re-encoded.
+        pixelValues: reuseCache ? (turn.image?.pixelValues ?? null) : model.concatPixels(imagePixels),
+        grids,
+        cache,
+        maxNewTokens,
+        signal,
+        onEncodeStart: () => emit({ type: 'phase', round, phase: pending.resolution === 'full' ? 'encode-full' : 'encode-low' }),
+        onToken: (generated) => {
+          if (generated.length === 1) emit({ type: 'phase', round, phase: 'decode' });
+          const text = model.decode(generated, true);
+          // Hold back an incomplete UTF-8 sequence until its last byte arrives.
+          if (text.endsWith('\uFFFD') || !text.startsWith(streamed)) return;
+          if (text.length > streamed.length) emit({ type: 'text', round, delta: text.slice(streamed.length) });
+          streamed = text;
+        },
+      });
+      sequence = result.sequence;
+      const output = model.decode(result.generated, true);
+      if (output.length > streamed.length && output.startsWith(streamed)) {
+        emit({ type: 'text', round, delta: output.slice(streamed.length) });
+      }
+      lastOutput = output;
+      const usage: RoundUsage = {
+        round,
+        image: roundImage ? { width: roundImage.width, height: roundImage.height, resolution: roundImage.resolution } : null,
+        visualTokens: roundImage?.visualTokens ?? 0,
+        promptTokens: sequence.length - result.generated.length,
+        prefilledTokens: sequence.length - result.generated.length - cached,
+        generatedTokens: result.generated.length,
+        output,
+        ms: result.ms,
+      };
+      rounds.push(usage);
+      emit({ type: 'usage', usage, totals: totals() });
+
+      const call = parseToolCall(output);
+      const decide = (decision: Decision, detail?: string): void =>
+        emit({ type: 'decision', round, decision, ...(detail === undefined ? {} : { detail }) });
+      if (call.kind === 'none') {
+        decide('answer');
+        break;
+      }
+      if (round === MAX_ROUNDS) {
+        decide('unserved', 'The model asked for another tool call after its last allowed round.');
+        break;
+      }
+      if (call.kind === 'invalid') {
+        decide('invalid-call', call.error);
+        pending = { text: renderErrorTurn(call.error), resolution: null };
+        continue;
+      }
+      const response = policy.onResizeRequest(current);
+      if (response.kind === 'serve') {
+        decide('escalate');
+        escalated = true;
+        current = 'full';
+        pending = { text: TOOL_RESPONSE_TURN, resolution: 'full' };
+      } else {
+        decide('refused', response.errorInfo);
+        pending = { text: renderErrorTurn(response.errorInfo), resolution: null };
+      }
+    }
+  } finally {
+    await cache.dispose();
+  }
+
+  return {
+    answer: extractAnswer(lastOutput),
+    escalated,
+    policy: policy.id,
+    rounds,
+    visualTokens: totals(),
+    transcript: model.decode(sequence, false),
+  };
+
+}
