@@ -66,11 +66,11 @@ function parseCommandLine() {
 }
 
 /** Prints the run for a person as it happens. */
-function printEvent(event: EngineEvent, out: (text: string) => void): void {
+function printEvent(event: EngineEvent, modelSource: string, out: (text: string) => void): void {
   switch (event.type) {
     case 'plan':
       out(
-        `Image ${event.original.width}×${event.original.height}: low ${event.low.width}×${event.low.height} = ${event.low.visualTokens} visual tokens, full ${event.full.width}×${event.full.height} = ${event.full.visualTokens}\n`,
+        `Model ${modelSource}\nImage ${event.original.width}×${event.original.height}: low ${event.low.width}×${event.low.height} = ${event.low.visualTokens} visual tokens, full ${event.full.width}×${event.full.height} = ${event.full.visualTokens}\n`,
       );
       return;
     case 'round':
@@ -118,13 +118,12 @@ async function main(): Promise<number> {
   quietLibraryLogs();
   const args = parseCommandLine();
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+  process.once('SIGINT', () => { controller.abort(); });
   const image = await openImage(args.image, controller.signal);
   const model = await loadModelForNode(args.model);
   const write = (text: string): void => void process.stdout.write(text);
   let result: RunResult | undefined;
   try {
-    if (!args.json) write(`Model ${model.source}\n`);
     for await (const event of runVisionThink(model, {
       image,
       question: args.question,
@@ -134,7 +133,7 @@ async function main(): Promise<number> {
     })) {
       if (event.type === 'error') throw new EngineError(event.error.code, event.error.message);
       if (event.type === 'done') result = event.result;
-      if (!args.json) printEvent(event, write);
+      if (!args.json) printEvent(event, model.source, write);
     }
   } finally {
     await model.dispose();

@@ -160,13 +160,15 @@ export function buildDecoder(spec: DecoderSpec): Uint8Array {
 
   let x = embeds;
   spec.layers.forEach((layer, i) => {
+    const cache = past[i];
+    if (!cache) throw new Error(`no cache inputs for layer ${i}`);
     const project = (w: Matrix): Value =>
       g.op('Transpose', [g.op('Reshape', [g.op('MatMul', [x, g.floats(w.data, [w.rows, w.cols])]), headsShape])], {
         perm: { ints: [0, 2, 1, 3] },
       });
     const q = rotary(project(layer.q));
-    const k = g.op('Concat', [past[i]!.key, rotary(project(layer.k))], { axis: { int: 2 } });
-    const v = g.op('Concat', [past[i]!.value, project(layer.v)], { axis: { int: 2 } });
+    const k = g.op('Concat', [cache.key, rotary(project(layer.k))], { axis: { int: 2 } });
+    const v = g.op('Concat', [cache.value, project(layer.v)], { axis: { int: 2 } });
     g.output(`present.${i}.key`, k, DType.float, ['batch_size', heads, 'total_sequence_length', hd]);
     g.output(`present.${i}.value`, v, DType.float, ['batch_size', heads, 'total_sequence_length', hd]);
 

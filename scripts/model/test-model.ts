@@ -3,7 +3,7 @@
  * weights that decides by itself whether it needs the full-resolution image. The rule and the
  * palette are documented in README.md next to this file; the constants below are the source.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QWEN2_VL_CHAT_TEMPLATE } from '../../src/engine/qwen2-vl-chat-template.ts';
 import { buildDecoder, buildEmbedTokens, buildVisionEncoder, matrix, type DecoderLayerWeights } from './qwen2-vl-graphs.ts';
@@ -134,7 +134,7 @@ export function buildTestModel(): ModelFiles {
 
   // Vision features (1, 1, detail, r, g, b) land in channels one, isImage, detail, r, g, b.
   const placement = matrix(6, HIDDEN);
-  [CH.one, CH.isImage, CH.detail, CH.r, CH.g, CH.b].forEach((channel, row) => placement.set(row, channel, 1));
+  [CH.one, CH.isImage, CH.detail, CH.r, CH.g, CH.b].forEach((channel, row) => { placement.set(row, channel, 1); });
 
   // Attention heads read a constant query against keys that are large on one marker channel.
   // They use the lowest-frequency rotary pair, whose rotation over any context length here is
@@ -172,7 +172,7 @@ export function buildTestModel(): ModelFiles {
 
   // Output head: a bigram table over script tokens plus the two gates and the colour score.
   const head = matrix(HIDDEN, vocab.size);
-  const follow = (from: number, to: number, logit = BASE): void => head.set(ch(from), to, logit);
+  const follow = (from: number, to: number, logit = BASE): void => { head.set(ch(from), to, logit); };
   follow(newline, id('<think>'));
   follow(id('<think>'), id(THOUGHTS.plain), PREFERRED);
   follow(id('<think>'), id(THOUGHTS.detailed));
@@ -309,4 +309,19 @@ export async function writeModel(dir: string, files: ModelFiles): Promise<void> 
     await mkdir(join(path, '..'), { recursive: true });
     await writeFile(path, content instanceof Uint8Array ? content : `${JSON.stringify(content, null, 2)}\n`);
   }
+}
+
+/** Writes the model only when a file is missing; returns whether it wrote. */
+export async function ensureModel(dir: string, files: ModelFiles): Promise<boolean> {
+  const present = await Promise.all(
+    Object.keys(files).map((name) =>
+      access(join(dir, name)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  if (present.every(Boolean)) return false;
+  await writeModel(dir, files);
+  return true;
 }

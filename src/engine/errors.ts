@@ -44,25 +44,19 @@ export class InvalidImageError extends EngineError {
 /** The image's dimensions cannot be used (zero size, too large, extreme aspect ratio). */
 export class ImageDimensionsError extends EngineError {
   override readonly name = 'ImageDimensionsError';
-  constructor(code: 'image-too-small' | 'image-too-large' | 'aspect-ratio', message: string) {
-    super(code, message);
-  }
+  declare readonly code: 'image-too-small' | 'image-too-large' | 'aspect-ratio';
 }
 
 /** The question or an option is unusable. */
 export class InvalidRequestError extends EngineError {
   override readonly name = 'InvalidRequestError';
-  constructor(code: 'empty-question' | 'invalid-option', message: string) {
-    super(code, message);
-  }
+  declare readonly code: 'empty-question' | 'invalid-option';
 }
 
 /** The model folder or repository is missing files or holds files that cannot be loaded. */
 export class ModelLoadError extends EngineError {
   override readonly name = 'ModelLoadError';
-  constructor(code: 'model-missing' | 'model-invalid', message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
+  declare readonly code: 'model-missing' | 'model-invalid';
 }
 
 /** The run was cancelled through its AbortSignal. */

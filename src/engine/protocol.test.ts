@@ -44,7 +44,7 @@ const unknownTool = (shown: string): string =>
 describe('protocol constants', () => {
   it('has the system prompt byte for byte, with the real line break inside the tool JSON', () => {
     expect(SYSTEM_PROMPT).toBe(EXPECTED_SYSTEM);
-    expect(SYSTEM_PROMPT.split('\n')).toHaveLength(16);
+    expect(SYSTEM_PROMPT.split('\n')).toHaveLength(15);
     expect(SYSTEM_PROMPT).toContain('The available actions are:\n* `resize`');
     expect(SYSTEM_PROMPT.endsWith('</tool_call>')).toBe(true);
   });

@@ -44,8 +44,10 @@ export class PyValueError extends Error {
 const INT_MAX_STR_DIGITS = 4300;
 
 /** CPython raises `StopIteration(idx)` where no value starts; `json.loads` turns it into "Expecting value". */
-class NoValueAt {
-  constructor(readonly pos: number) {}
+class NoValueAt extends Error {
+  constructor(readonly pos: number) {
+    super('Expecting value');
+  }
 }
 
 const isJsonWhitespace = (c: string | undefined): boolean =>

@@ -59,8 +59,9 @@ export interface GenerateRequest {
   cache: DynamicCache;
   maxNewTokens: number;
   signal: AbortSignal | undefined;
-  /** Called when the vision encoder starts and ends, and on every generated token. */
-  onEncodeStart(): void;
+  /** Called as the round moves on: the vision encoder starts, the decoder prefill starts. */
+  onPhase(phase: 'encode' | 'prefill'): void;
+  /** Called on every generated token with all tokens generated so far. */
   onToken(generated: bigint[]): void;
 }
 
@@ -76,7 +77,7 @@ interface Qwen2VLModel extends PreTrainedModel {
 }
 
 export class VisionModel {
-  private encodeHook: (() => void) | null = null;
+  private encodeHook: { before(): void; after(): void } | null = null;
   private encodeMs = 0;
 
   private constructor(
@@ -89,13 +90,12 @@ export class VisionModel {
     // Time the vision encoder separately from the decoder prefill it runs inside.
     const encode = model.encode_image.bind(model);
     model.encode_image = async (inputs) => {
-      this.encodeHook?.();
+      this.encodeHook?.before();
       const start = performance.now();
-      try {
-        return await encode(inputs);
-      } finally {
-        this.encodeMs += performance.now() - start;
-      }
+      const features = await encode(inputs);
+      this.encodeMs += performance.now() - start;
+      this.encodeHook?.after();
+      return features;
     };
   }
 
@@ -126,10 +126,16 @@ export class VisionModel {
     }
   }
 
+  private get tokenizer(): NonNullable<Processor['tokenizer']> {
+    const { tokenizer } = this.processor;
+    if (!tokenizer) throw new ModelLoadError('model-invalid', `The model "${this.source}" has no tokenizer.`);
+    return tokenizer;
+  }
+
   /** Tokenises `text` (an already rendered turn), expanding its image placeholder for `image`. */
   async encodeTurn(text: string, image: PixelImage | null): Promise<EncodedTurn> {
     if (!image) {
-      const { input_ids } = this.processor.tokenizer!(text) as { input_ids: Tensor };
+      const { input_ids } = this.tokenizer(text) as { input_ids: Tensor };
       return { ids: Array.from(input_ids.data as BigInt64Array), image: null };
     }
     const raw = new RawImage(image.data, image.width, image.height, image.channels);
@@ -138,23 +144,22 @@ export class VisionModel {
       pixel_values: Tensor;
       image_grid_thw: Tensor;
     };
-    const [t, h, w] = Array.from(inputs.image_grid_thw.data as BigInt64Array);
+    const [t = 0n, h = 0n, w = 0n] = Array.from(inputs.image_grid_thw.data as BigInt64Array);
     return {
       ids: Array.from(inputs.input_ids.data as BigInt64Array),
-      image: { pixelValues: inputs.pixel_values, grid: [t!, h!, w!] },
+      image: { pixelValues: inputs.pixel_values, grid: [t, h, w] },
     };
   }
 
   /** The first turn's text: the messages through the model's own chat template. */
   renderChat(messages: { role: string; content: string }[]): string {
-    return this.processor.tokenizer!.apply_chat_template(messages, {
-      tokenize: false,
-      add_generation_prompt: true,
-    }) as string;
+    const text: unknown = this.tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true });
+    if (typeof text !== 'string') throw new ModelLoadError('model-invalid', `The chat template of "${this.source}" did not produce text.`);
+    return text;
   }
 
   decode(ids: bigint[], skipSpecialTokens: boolean): string {
-    return this.processor.tokenizer!.decode(ids, { skip_special_tokens: skipSpecialTokens });
+    return this.tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens });
   }
 
   /** Runs one round: prefill of the tokens the cache does not hold yet, then greedy decoding. */
@@ -162,7 +167,7 @@ export class VisionModel {
     const { ids, cache, signal } = request;
     if (signal?.aborted) throw new AbortedError();
     const stop = new InterruptableStoppingCriteria();
-    const onAbort = (): void => stop.interrupt();
+    const onAbort = (): void => { stop.interrupt(); };
     signal?.addEventListener('abort', onAbort);
 
     const start = performance.now();
@@ -183,10 +188,20 @@ export class VisionModel {
       end: () => undefined,
     };
     this.encodeMs = 0;
-    this.encodeHook = () => {
+    const checkAbort = (): void => {
       if (signal?.aborted) throw new AbortedError();
-      request.onEncodeStart();
     };
+    this.encodeHook = {
+      before: () => {
+        checkAbort();
+        request.onPhase('encode');
+      },
+      after: () => {
+        checkAbort();
+        request.onPhase('prefill');
+      },
+    };
+    if (!request.pixelValues) request.onPhase('prefill');
     try {
       const inputIds = new Tensor('int64', BigInt64Array.from(ids), [1, ids.length]);
       const output = (await this.model.generate({
@@ -208,7 +223,11 @@ export class VisionModel {
       return {
         sequence: Array.from(output.sequences.data as BigInt64Array),
         generated,
-        ms: { encode, prefill: Math.max(0, prefillEnd - start - encode), decode: end - prefillEnd },
+        ms: {
+          encode: roundMs(encode),
+          prefill: roundMs(Math.max(0, prefillEnd - start - encode)),
+          decode: roundMs(end - prefillEnd),
+        },
       };
     } catch (error) {
       throw signal?.aborted ? new AbortedError() : toEngineError(error);
@@ -234,6 +253,8 @@ export class VisionModel {
     await this.model.dispose();
   }
 }
+
+const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
 
 function describeLoadError(source: string, error: unknown): ModelLoadError {
   if (error instanceof ModelLoadError) return error;

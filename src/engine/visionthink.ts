@@ -8,7 +8,7 @@ import { EventChannel } from './event-channel.ts';
 import type { Decision, EngineEvent, Resolution, RoundUsage, RunResult, VisualTokenTotals } from './events.ts';
 import type { ImageSource } from './image.ts';
 import { checkImageDimensions } from './image.ts';
-import { DEFAULT_POLICY, policyFor, type PolicyId } from './policies.ts';
+import { DEFAULT_POLICY, policyFor } from './policies.ts';
 import { TOOL_RESPONSE_TURN, chatMessages, extractAnswer, parseToolCall, renderErrorTurn } from './protocol.ts';
 import type { Tensor, VisionModel } from './vision-model.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, planResolutions, type ResolutionPlan } from './visual-tokens.ts';
@@ -22,7 +22,8 @@ export const MAX_QUESTION_LENGTH = 4000;
 export interface RunRequest {
   image: ImageSource;
   question: string;
-  policy?: PolicyId | string;
+  /** A `PolicyId`; other strings are rejected with a readable error. */
+  policy?: string;
   /** Visual-token budget that caps the full-resolution image (and so the baseline). */
   maxVisualTokens?: number;
   /** Per round. */
@@ -38,17 +39,17 @@ export interface RunRequest {
  */
 export async function* runVisionThink(model: VisionModel, request: RunRequest): AsyncGenerator<EngineEvent, void, undefined> {
   const controller = new AbortController();
-  const forwardAbort = (): void => controller.abort();
+  const forwardAbort = (): void => { controller.abort(); };
   if (request.signal?.aborted) controller.abort();
   request.signal?.addEventListener('abort', forwardAbort);
   const channel = new EventChannel<EngineEvent>();
-  const work = execute(model, request, controller.signal, (event) => channel.push(event))
-    .then((result) => channel.push({ type: 'done', result }))
+  const work = execute(model, request, controller.signal, (event) => { channel.push(event); })
+    .then((result) => { channel.push({ type: 'done', result }); })
     .catch((error: unknown) => {
       const failure = controller.signal.aborted ? new AbortedError() : toEngineError(error);
       channel.push({ type: 'error', error: failure.toJSON() });
     })
-    .finally(() => channel.close());
+    .finally(() => { channel.close(); });
   try {
     yield* channel;
   } finally {
@@ -67,8 +68,14 @@ export async function askVisionThink(model: VisionModel, request: RunRequest): P
   throw new Error('The run ended without a result.');
 }
 
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new AbortedError();
+}
+
 function validate(request: RunRequest): { question: string; maxNewTokens: number } {
-  const question = request.question.trim();
+  // Control markers typed into a question (e.g. "<|image_pad|>") would be read as real special
+  // tokens; a zero-width space keeps them visible as text without their meaning.
+  const question = request.question.trim().replaceAll('<|', '<\u200B|');
   if (question.length === 0) {
     throw new InvalidRequestError('empty-question', 'Please type a question about the image.');
   }
@@ -127,9 +134,9 @@ async function execute(
       const roundImage = pass && pending.resolution ? { ...pass, resolution: pending.resolution } : null;
       emit({ type: 'round', round, image: roundImage });
 
-      if (signal.aborted) throw new AbortedError();
+      throwIfAborted(signal);
       const pixels = pass ? await image.resize(pass.width, pass.height) : null;
-      if (signal.aborted) throw new AbortedError();
+      throwIfAborted(signal);
       const turn = await model.encodeTurn(pending.text, pixels);
       if (turn.image) {
         grids.push(turn.image.grid);
@@ -151,7 +158,11 @@ async function execute(
         cache,
         maxNewTokens,
         signal,
-        onEncodeStart: () => emit({ type: 'phase', round, phase: pending.resolution === 'full' ? 'encode-full' : 'encode-low' }),
+        onPhase: (phase) => { emit({
+            type: 'phase',
+            round,
+            phase: phase === 'prefill' ? 'prefill' : pending.resolution === 'full' ? 'encode-full' : 'encode-low',
+          }); },
         onToken: (generated) => {
           if (generated.length === 1) emit({ type: 'phase', round, phase: 'decode' });
           const text = model.decode(generated, true);
@@ -181,8 +192,7 @@ async function execute(
       emit({ type: 'usage', usage, totals: totals() });
 
       const call = parseToolCall(output);
-      const decide = (decision: Decision, detail?: string): void =>
-        emit({ type: 'decision', round, decision, ...(detail === undefined ? {} : { detail }) });
+      const decide = (decision: Decision, detail?: string): void => { emit({ type: 'decision', round, decision, ...(detail === undefined ? {} : { detail }) }); };
       if (call.kind === 'none') {
         decide('answer');
         break;

@@ -204,7 +204,8 @@ export function maxPixelsForBudget(geometry: ImageGeometry, maxVisualTokens: num
  * The processed sizes and token costs of both passes for a `width` × `height` image: the full
  * pass resizes the original, the low pass resizes {@link lowResolutionSource}, both under the
  * pixel cap of {@link maxPixelsForBudget}.
- * @throws {InvalidRequestError} `invalid-option` for a budget that is not a whole number ≥ 1.
+ * @throws {InvalidRequestError} `invalid-option` for a budget that is not a whole number ≥ 1, or
+ *   too small for the model's minimum pixel count at this image's shape.
  * @throws {ImageDimensionsError} for unusable sizes or aspect ratios (see {@link smartResize}).
  */
 export function planResolutions(
@@ -216,7 +217,18 @@ export function planResolutions(
   const cap = maxPixelsForBudget(geometry, maxVisualTokens);
   const sized = (size: { width: number; height: number }): SizedPass => {
     const resized = smartResize(size.width, size.height, geometry, cap);
-    return { ...resized, visualTokens: visualTokenCount(resized, geometry) };
+    const pass = { ...resized, visualTokens: visualTokenCount(resized, geometry) };
+    // The processor resizes the image it is handed once more, under the model's own limits. Near
+    // minPixels a tiny budget gives a size it would enlarge again, or one over the budget; either
+    // way the counts shown would be wrong, so such a budget is refused.
+    const again = smartResize(pass.width, pass.height, geometry);
+    if (pass.visualTokens > maxVisualTokens || again.width !== pass.width || again.height !== pass.height) {
+      throw new InvalidRequestError(
+        'invalid-option',
+        `A budget of ${maxVisualTokens} visual tokens is too small for this ${width} × ${height} image: the model would need more. Allow more visual tokens per image.`,
+      );
+    }
+    return pass;
   };
   const full = sized({ width, height });
   return { low: sized(lowResolutionSource(width, height)), full };
