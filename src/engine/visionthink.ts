@@ -3,7 +3,7 @@
  * image, round 2 appends the tool response with the original image and continues on round 1's
  * KV cache. At most two rounds. Emits a typed event stream; never throws, never leaves a cache.
  */
-import { AbortedError, InvalidRequestError, toEngineError } from './errors.ts';
+import { AbortedError, EngineError, InvalidRequestError, toEngineError } from './errors.ts';
 import { EventChannel } from './event-channel.ts';
 import type { Decision, EngineEvent, Resolution, RoundUsage, RunResult, VisualTokenTotals } from './events.ts';
 import type { ImageSource } from './image.ts';
@@ -63,7 +63,7 @@ export async function* runVisionThink(model: VisionModel, request: RunRequest): 
 export async function askVisionThink(model: VisionModel, request: RunRequest): Promise<RunResult> {
   for await (const event of runVisionThink(model, request)) {
     if (event.type === 'done') return event.result;
-    if (event.type === 'error') throw Object.assign(toEngineError(new Error(event.error.message)), event.error);
+    if (event.type === 'error') throw new EngineError(event.error.code, event.error.message);
   }
   throw new Error('The run ended without a result.');
 }

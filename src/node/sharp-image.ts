@@ -75,9 +75,22 @@ async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> 
     throw new InvalidImageError(`The image at ${url} could not be downloaded (${(error as Error).message}).`, { cause: error });
   }
   if (!response.ok) throw new InvalidImageError(`The image at ${url} could not be downloaded (HTTP ${response.status}).`);
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > MAX_IMAGE_BYTES) throw new InvalidImageError(`The image at ${url} is larger than ${MAX_IMAGE_BYTES / 2 ** 20} MB.`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_IMAGE_BYTES) throw new InvalidImageError(`The image at ${url} is larger than ${MAX_IMAGE_BYTES / 2 ** 20} MB.`);
+  const tooLarge = (): InvalidImageError =>
+    new InvalidImageError(`The image at ${url} is larger than ${MAX_IMAGE_BYTES / 2 ** 20} MB.`);
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_IMAGE_BYTES) throw tooLarge();
+  // Count while reading: the declared length may be missing or wrong.
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.length;
+    if (size > MAX_IMAGE_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
   return bytes;
 }
