@@ -259,6 +259,13 @@ const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
 function describeLoadError(source: string, error: unknown): ModelLoadError {
   if (error instanceof ModelLoadError) return error;
   const detail = error instanceof Error ? error.message : String(error);
+  if (/fetch failed|network|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Failed to fetch/i.test(detail)) {
+    return new ModelLoadError(
+      'model-missing',
+      `The model "${source}" could not be downloaded: the Hugging Face hub cannot be reached. Check the internet connection, or use a model folder on this device.`,
+      { cause: error },
+    );
+  }
   if (error instanceof ModelFileNotFoundError || /not found|ENOENT|404/i.test(detail)) {
     const file = /(?:at|from) "?([^"\s]+)"?\.?$/.exec(detail)?.[1];
     return new ModelLoadError(
