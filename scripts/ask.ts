@@ -54,6 +54,8 @@ function parseCommandLine() {
   }
   if (!values.image) throw new InvalidRequestError('invalid-option', `--image is required. ${USAGE}`);
   if (values.question === undefined) throw new InvalidRequestError('invalid-option', `--question is required. ${USAGE}`);
+  // Checked before anything loads, so a typo never waits for a model download.
+  if (values.question.trim() === '') throw new InvalidRequestError('empty-question', 'Please type a question about the image.');
   policyFor(values.policy);
   let maxVisualTokens: number | undefined;
   if (values['max-visual-tokens'] !== undefined) {

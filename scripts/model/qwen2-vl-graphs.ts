@@ -58,7 +58,7 @@ export interface VisionSpec {
   mergeSize: number;
   imageMean: [number, number, number];
   imageStd: [number, number, number];
-  /** [6, hidden]: places (1, 1, detail, r, g, b) of each merged token into the hidden vector. */
+  /** [7, hidden]: places (1, 1, detail, r, g, b, token index) of each merged token into the hidden vector. */
   placement: Matrix;
 }
 
@@ -91,15 +91,22 @@ export function buildVisionEncoder(spec: VisionSpec): Uint8Array {
   const detail = g.op('Mul', [g.op('Add', [neighbourDiff(4), neighbourDiff(3)]), g.scalar(1 / pairs)]);
   const colour = g.op('ReduceMean', [frame], { axes: { ints: [2, 3, 4] }, keepdims: { int: 0 } });
 
-  // Merged tokens = Σ t·h·w / merge², read from grid_thw as the real encoder does.
-  const perImage = g.op('ReduceProd', [grid], { axes: { ints: [1] }, keepdims: { int: 0 } });
-  const merged = g.op('Div', [g.op('ReduceSum', [perImage], { keepdims: { int: 1 } }), g.ints([m * m])]);
-  const groupDetail = g.op('Reshape', [detail, g.op('Concat', [merged, g.ints([m * m])], { axis: { int: 0 } })]);
-  const groupColour = g.op('Reshape', [colour, g.op('Concat', [merged, g.ints([m * m, 3])], { axis: { int: 0 } })]);
+  // Patches come in groups of merge² (one merged token each).
+  const groupDetail = g.op('Reshape', [detail, g.ints([-1, m * m])]);
+  const groupColour = g.op('Reshape', [colour, g.ints([-1, m * m, 3])]);
   const tokenDetail = g.op('ReduceMean', [groupDetail], { axes: { ints: [1] }, keepdims: { int: 1 } });
   const tokenColour = g.op('ReduceMean', [groupColour], { axes: { ints: [1] }, keepdims: { int: 0 } });
   const ones = g.op('Add', [g.op('Mul', [tokenDetail, g.scalar(0)]), g.scalar(1)]);
-  const features = g.op('Concat', [ones, ones, tokenDetail, tokenColour], { axis: { int: 1 } });
+  // Like the real encoder, the token layout comes from grid_thw: Σ t·h·w / merge² tokens, each
+  // with its index as a feature column. Concat does not broadcast, so a grid that does not
+  // describe exactly these patches fails instead of passing silently.
+  const perImage = g.op('ReduceProd', [grid], { axes: { ints: [1] }, keepdims: { int: 0 } });
+  const tokenCount = g.op('Div', [g.op('ReduceSum', [perImage], { keepdims: { int: 0 } }), g.ints([m * m], [])]);
+  const tokenIndex = g.op('Unsqueeze', [
+    g.op('Cast', [g.op('Range', [g.ints([0], []), tokenCount, g.ints([1], [])])], { to: { int: DType.float } }),
+    g.ints([1]),
+  ]);
+  const features = g.op('Concat', [ones, ones, tokenDetail, tokenColour, tokenIndex], { axis: { int: 1 } });
   const placement = g.floats(spec.placement.data, [spec.placement.rows, spec.placement.cols]);
   const out = g.op('MatMul', [features, placement]);
   g.output('image_features', out, DType.float, ['num_tokens', spec.placement.cols]);

@@ -132,8 +132,9 @@ export function buildTestModel(): ModelFiles {
   }
   embed.set(id('<tool_response>'), CH.isToolResponse, 1);
 
-  // Vision features (1, 1, detail, r, g, b) land in channels one, isImage, detail, r, g, b.
-  const placement = matrix(6, HIDDEN);
+  // Vision features (1, 1, detail, r, g, b) land in channels one, isImage, detail, r, g, b;
+  // the token index (the 7th feature) is not used by this model.
+  const placement = matrix(7, HIDDEN);
   [CH.one, CH.isImage, CH.detail, CH.r, CH.g, CH.b].forEach((channel, row) => { placement.set(row, channel, 1); });
 
   // Attention heads read a constant query against keys that are large on one marker channel.

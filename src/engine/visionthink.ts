@@ -98,6 +98,7 @@ async function execute(
   signal: AbortSignal,
   emit: (event: EngineEvent) => void,
 ): Promise<RunResult> {
+  throwIfAborted(signal);
   const { question, maxNewTokens } = validate(request);
   const policy = policyFor(request.policy ?? DEFAULT_POLICY);
   const { image } = request;
@@ -110,6 +111,10 @@ async function execute(
   );
   emit({ type: 'plan', original: { width: image.width, height: image.height }, low: plan.low, full: plan.full });
 
+  // When the budget leaves no room between the passes, the low pass already is the full image:
+  // escalating would only show the same picture twice.
+  const firstPass: Resolution =
+    plan.low.width === plan.full.width && plan.low.height === plan.full.height ? 'full' : policy.firstPass;
   const reuseCache = request.reuseCache ?? true;
   let cache = model.newCache();
   const rounds: RoundUsage[] = [];
@@ -118,9 +123,9 @@ async function execute(
   let sequence: bigint[] = [];
   let pending: { text: string; resolution: Resolution | null } = {
     text: model.renderChat(chatMessages(question)),
-    resolution: policy.firstPass,
+    resolution: firstPass,
   };
-  let current: Resolution = policy.firstPass;
+  let current: Resolution = firstPass;
   let escalated = false;
   let lastOutput = '';
   const totals = (): VisualTokenTotals => {
@@ -161,7 +166,7 @@ async function execute(
         onPhase: (phase) => { emit({
             type: 'phase',
             round,
-            phase: phase === 'prefill' ? 'prefill' : pending.resolution === 'full' ? 'encode-full' : 'encode-low',
+            phase: phase === 'prefill' ? 'prefill' : (pending.resolution ?? current) === 'full' ? 'encode-full' : 'encode-low',
           }); },
         onToken: (generated) => {
           if (generated.length === 1) emit({ type: 'phase', round, phase: 'decode' });

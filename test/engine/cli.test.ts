@@ -1,0 +1,174 @@
+/**
+ * The `ask` CLI as a person runs it: `--json` prints exactly one JSON object with the documented
+ * fields, the human output shows the answer and the decisions, and bad input exits with code 2
+ * and a single line on stderr.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { THOUGHTS, TOOL_CALL_BODY } from '../../scripts/model/test-model.ts';
+import { outputs, samplePng } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+interface Exit {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command in the repository root and resolves with its exit code and output. */
+function run(command: string, args: string[]): Promise<Exit> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const ask = (...args: string[]): Promise<Exit> => run(TSX, ['scripts/ask.ts', ...args]);
+
+let scratch: string;
+let detailed: string;
+let plain: string;
+let notImage: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'visionthink-cli-'));
+  detailed = join(scratch, 'detailed-green.png');
+  plain = join(scratch, 'plain-red.png');
+  notImage = join(scratch, 'notes.png');
+  await writeFile(detailed, await samplePng('detailed', 'green', 448, 336));
+  await writeFile(plain, await samplePng('plain', 'red', 448, 336));
+  await writeFile(notImage, 'These are my notes, saved with the wrong extension.\n');
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const sortedKeys = (value: unknown): string[] => Object.keys(value as object).sort();
+
+describe('--json', () => {
+  it('prints exactly one JSON object with the documented fields', async () => {
+    const { code, stdout, stderr } = await ask('--image', detailed, '--question', 'What colour?', '--json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.endsWith('}\n')).toBe(true);
+    expect(stdout.trimEnd().split('\n')).toHaveLength(1);
+    const result = JSON.parse(stdout) as Record<string, unknown>;
+
+    expect(sortedKeys(result)).toEqual(['answer', 'escalated', 'policy', 'rounds', 'transcript', 'visualTokens']);
+    expect(result.answer).toBe('green');
+    expect(result.escalated).toBe(true);
+    expect(result.policy).toBe('visionthink');
+    expect(result.visualTokens).toEqual({ used: 240, fullResolution: 192, saved: -48 });
+    expect(typeof result.transcript).toBe('string');
+    expect(result.transcript).toContain('<|im_start|>system\n');
+
+    const rounds = result.rounds as Record<string, unknown>[];
+    expect(rounds).toHaveLength(2);
+    for (const round of rounds) {
+      // Beyond the documented fields, each round also carries its number and image.resolution.
+      expect(sortedKeys(round)).toEqual([
+        'generatedTokens',
+        'image',
+        'ms',
+        'output',
+        'prefilledTokens',
+        'promptTokens',
+        'round',
+        'visualTokens',
+      ]);
+      expect(sortedKeys(round.image)).toEqual(['height', 'resolution', 'width']);
+      expect(sortedKeys(round.ms)).toEqual(['decode', 'encode', 'prefill']);
+      for (const ms of Object.values(round.ms as Record<string, unknown>)) {
+        expect(typeof ms).toBe('number');
+        expect(ms).toBeGreaterThanOrEqual(0);
+      }
+    }
+    expect(rounds.map(({ round, image, visualTokens, generatedTokens, output }) => ({ round, image, visualTokens, generatedTokens, output }))).toEqual([
+      {
+        round: 1,
+        image: { width: 224, height: 168, resolution: 'low' },
+        visualTokens: 48,
+        generatedTokens: 7,
+        output: outputs.toolCall(THOUGHTS.detailed, TOOL_CALL_BODY),
+      },
+      {
+        round: 2,
+        image: { width: 448, height: 336, resolution: 'full' },
+        visualTokens: 192,
+        generatedTokens: 7,
+        output: outputs.answer(THOUGHTS.afterTool, 'green'),
+      },
+    ]);
+    const [first, second] = rounds as [Record<string, number>, Record<string, number>];
+    expect(first.prefilledTokens).toBe(first.promptTokens);
+    expect(second.prefilledTokens).toBe((second.promptTokens ?? 0) - (first.promptTokens ?? 0) - 7 + 1);
+  });
+
+  it('through npm run ask, stdout is still exactly that one object', async () => {
+    const { code, stdout } = await run('npm', ['run', 'ask', '--', '--image', plain, '--question', 'What colour?', '--json']);
+    expect(code).toBe(0);
+    expect(stdout.trimEnd().split('\n')).toHaveLength(1);
+    const result = JSON.parse(stdout) as { answer: string; escalated: boolean; visualTokens: unknown };
+    expect(result.answer).toBe('red');
+    expect(result.escalated).toBe(false);
+    expect(result.visualTokens).toEqual({ used: 48, fullResolution: 192, saved: 144 });
+  });
+});
+
+describe('human output', () => {
+  it('shows the plan, the rounds, the decisions and the answer', async () => {
+    const { code, stdout, stderr } = await ask('--image', detailed, '--question', 'What colour?');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Image 448×336: low 224×168 = 48 visual tokens, full 448×336 = 192\n');
+    expect(stdout).toContain('Round 1 · low resolution 224×168 · 48 visual tokens');
+    expect(stdout).toContain('→ The model asked for the full image.\n');
+    expect(stdout).toContain('Round 2 · full resolution 448×336 · 192 visual tokens');
+    expect(stdout).toContain('→ The model answered.\n');
+    expect(stdout).toContain('\nAnswer: green\n');
+    expect(stdout).toContain('Visual tokens: 240 used vs 192 at full resolution, 48 more (25%)\n');
+  });
+
+  it('reports a refusal by the policy', async () => {
+    const { code, stdout } = await ask('--image', detailed, '--question', 'What colour?', '--policy', 'low-only');
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      '→ The model asked for the full image; the policy refused (The full-resolution image is not available; answer from the current image).\n',
+    );
+    expect(stdout).toContain('\nAnswer: green\n');
+    expect(stdout).toContain('Visual tokens: 48 used vs 192 at full resolution, 144 saved (75%)\n');
+  });
+});
+
+describe('bad input: exit code 2 and one line on stderr', () => {
+  const cases: [string, () => string[], string][] = [
+    ['a missing file', () => ['--image', join(scratch, 'nowhere.png'), '--question', 'q'], 'There is no file at'],
+    ['a file that is not an image', () => ['--image', notImage, '--question', 'q'], 'not an image that can be read'],
+    ['an empty question', () => ['--image', plain, '--question', '  '], 'Please type a question about the image.'],
+    ['an unknown policy', () => ['--image', plain, '--question', 'q', '--policy', 'sharpest'], 'Unknown policy "sharpest"'],
+    ['a fractional token budget', () => ['--image', plain, '--question', 'q', '--max-visual-tokens', '1.5'], '--max-visual-tokens must be a positive whole number'],
+    ['a zero token budget', () => ['--image', plain, '--question', 'q', '--max-visual-tokens', '0'], '--max-visual-tokens must be a positive whole number'],
+    ['an unknown flag', () => ['--image', plain, '--question', 'q', '--colourful'], "Unknown option '--colourful'"],
+    ['no --image', () => ['--question', 'q'], '--image is required'],
+    ['a missing model folder', () => ['--image', plain, '--question', 'q', '--model', join(scratch, 'no-model')], 'There is no model folder at'],
+  ];
+
+  // Independent processes, mostly starting up: run side by side.
+  it.concurrent.for(cases)('%s', async ([, args, message], { expect }) => {
+    const { code, stdout, stderr } = await ask(...args());
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.endsWith('\n')).toBe(true);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(message);
+  });
+});
