@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,5 +172,42 @@ describe('bad input: exit code 2 and one line on stderr', () => {
     expect(stderr.endsWith('\n')).toBe(true);
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toContain(message);
+  });
+});
+
+describe('--image with an http(s) address', () => {
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const png = await samplePng('detailed', 'cyan', 448, 336);
+    server = createServer((request, response) => {
+      if (request.url === '/chart.png') {
+        response.writeHead(200, { 'content-type': 'image/png' });
+        response.end(png);
+      } else {
+        response.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('downloads the image and answers about it', async () => {
+    const { code, stdout } = await ask('--image', `${base}/chart.png`, '--question', 'What colour?', '--json');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as { answer: string; escalated: boolean };
+    expect(result).toMatchObject({ answer: 'cyan', escalated: true });
+  });
+
+  it('says plainly when the address does not serve an image', async () => {
+    const { code, stdout, stderr } = await ask('--image', `${base}/missing.png`, '--question', 'What colour?');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`The image at ${base}/missing.png could not be downloaded (HTTP 404).\n`);
   });
 });
