@@ -53,15 +53,20 @@ function parseCommandLine() {
     process.exit(0);
   }
   if (!values.image) throw new InvalidRequestError('invalid-option', `--image is required. ${USAGE}`);
-  if (values.question === undefined) throw new InvalidRequestError('invalid-option', `--question is required. ${USAGE}`);
+  if (values.question === undefined)
+    throw new InvalidRequestError('invalid-option', `--question is required. ${USAGE}`);
   // Checked before anything loads, so a typo never waits for a model download.
-  if (values.question.trim() === '') throw new InvalidRequestError('empty-question', 'Please type a question about the image.');
+  if (values.question.trim() === '')
+    throw new InvalidRequestError('empty-question', 'Please type a question about the image.');
   policyFor(values.policy);
   let maxVisualTokens: number | undefined;
   if (values['max-visual-tokens'] !== undefined) {
     maxVisualTokens = Number(values['max-visual-tokens']);
     if (!/^\d+$/.test(values['max-visual-tokens']) || maxVisualTokens < 1) {
-      throw new InvalidRequestError('invalid-option', `--max-visual-tokens must be a positive whole number, not "${values['max-visual-tokens']}".`);
+      throw new InvalidRequestError(
+        'invalid-option',
+        `--max-visual-tokens must be a positive whole number, not "${values['max-visual-tokens']}".`,
+      );
     }
   }
   return { ...values, image: values.image, question: values.question, maxVisualTokens };
@@ -107,7 +112,9 @@ function printEvent(event: EngineEvent, modelSource: string, out: (text: string)
       const { answer, visualTokens: v } = event.result;
       const delta = v.saved >= 0 ? `${v.saved} saved` : `${-v.saved} more`;
       const pct = v.fullResolution > 0 ? ` (${((100 * Math.abs(v.saved)) / v.fullResolution).toFixed(0)}%)` : '';
-      out(`\nAnswer: ${answer}\nVisual tokens: ${v.used} used vs ${v.fullResolution} at full resolution, ${delta}${pct}\n`);
+      out(
+        `\nAnswer: ${answer}\nVisual tokens: ${v.used} used vs ${v.fullResolution} at full resolution, ${delta}${pct}\n`,
+      );
       return;
     }
     case 'phase':
@@ -120,7 +127,9 @@ async function main(): Promise<number> {
   quietLibraryLogs();
   const args = parseCommandLine();
   const controller = new AbortController();
-  process.once('SIGINT', () => { controller.abort(); });
+  process.once('SIGINT', () => {
+    controller.abort();
+  });
   const image = await openImage(args.image, controller.signal);
   const model = await loadModelForNode(args.model);
   const write = (text: string): void => void process.stdout.write(text);

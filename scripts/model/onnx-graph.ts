@@ -81,7 +81,12 @@ export class GraphBuilder {
   }
 
   /** Adds one node with several outputs. */
-  opMulti(opType: string, inputs: Value[], outputCount: number, attributes: Record<string, AttributeValue> = {}): Value[] {
+  opMulti(
+    opType: string,
+    inputs: Value[],
+    outputCount: number,
+    attributes: Record<string, AttributeValue> = {},
+  ): Value[] {
     const outputs = Array.from({ length: outputCount }, () => this.fresh(opType.toLowerCase()));
     this.nodes.push({
       opType,

@@ -156,7 +156,10 @@ export function buildDecoder(spec: DecoderSpec): Uint8Array {
   // Causal + padding mask over [past | new] keys, built once for all layers.
   const seqLen = g.op('Gather', [g.op('Shape', [embeds]), g.ints([1], [])]);
   const totalLen = g.op('Gather', [g.op('Shape', [mask]), g.ints([1], [])]);
-  const queryPos = g.op('Unsqueeze', [g.op('Range', [g.op('Sub', [totalLen, seqLen]), totalLen, g.ints([1], [])]), g.ints([1])]);
+  const queryPos = g.op('Unsqueeze', [
+    g.op('Range', [g.op('Sub', [totalLen, seqLen]), totalLen, g.ints([1], [])]),
+    g.ints([1]),
+  ]);
   const keyPos = g.op('Range', [g.ints([0], []), totalLen, g.ints([1], [])]);
   const causal = g.op('LessOrEqual', [keyPos, queryPos]);
   const padding = g.op('Unsqueeze', [g.op('Cast', [mask], { to: { int: DType.bool } }), g.ints([1, 2])]);

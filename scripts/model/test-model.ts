@@ -6,7 +6,13 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QWEN2_VL_CHAT_TEMPLATE } from '../../src/engine/qwen2-vl-chat-template.ts';
-import { buildDecoder, buildEmbedTokens, buildVisionEncoder, matrix, type DecoderLayerWeights } from './qwen2-vl-graphs.ts';
+import {
+  buildDecoder,
+  buildEmbedTokens,
+  buildVisionEncoder,
+  matrix,
+  type DecoderLayerWeights,
+} from './qwen2-vl-graphs.ts';
 import { buildVocabulary, tokenizerConfig, type AddedToken } from './tokenizer.ts';
 
 /** Colours the model can answer with (RGB in 0..1); it names the one nearest the mean colour. */
@@ -52,7 +58,16 @@ const SPECIAL = [
   '<|image_pad|>',
   '<|video_pad|>',
 ];
-const TAGS = ['<tool_call>', '</tool_call>', '<tool_response>', '</tool_response>', '<think>', '</think>', '<answer>', '</answer>'];
+const TAGS = [
+  '<tool_call>',
+  '</tool_call>',
+  '<tool_response>',
+  '</tool_response>',
+  '<think>',
+  '</think>',
+  '<answer>',
+  '</answer>',
+];
 const ADDED: AddedToken[] = [
   ...SPECIAL.map((content) => ({ content, special: true })),
   ...[...TAGS, TOOL_CALL_BODY, ...Object.values(THOUGHTS), ...PALETTE.map((c) => c.name)].map((content) => ({
@@ -135,7 +150,9 @@ export function buildTestModel(): ModelFiles {
   // Vision features (1, 1, detail, r, g, b) land in channels one, isImage, detail, r, g, b;
   // the token index (the 7th feature) is not used by this model.
   const placement = matrix(7, HIDDEN);
-  [CH.one, CH.isImage, CH.detail, CH.r, CH.g, CH.b].forEach((channel, row) => { placement.set(row, channel, 1); });
+  [CH.one, CH.isImage, CH.detail, CH.r, CH.g, CH.b].forEach((channel, row) => {
+    placement.set(row, channel, 1);
+  });
 
   // Attention heads read a constant query against keys that are large on one marker channel.
   // They use the lowest-frequency rotary pair, whose rotation over any context length here is
@@ -156,7 +173,11 @@ export function buildTestModel(): ModelFiles {
     return { q, k, v, o };
   };
   // Layer 0: average detail and colour over the image tokens in context.
-  const layer0 = attentionHead(CH.isImage, [CH.detail, CH.r, CH.g, CH.b], [CH.meanDetail, CH.meanR, CH.meanG, CH.meanB]);
+  const layer0 = attentionHead(
+    CH.isImage,
+    [CH.detail, CH.r, CH.g, CH.b],
+    [CH.meanDetail, CH.meanR, CH.meanG, CH.meanB],
+  );
   // Layer 1: ~1 once a <tool_response> is in context, ~0 before; then the escalation gate
   // escalate = clamp(SLOPE·(detail − THRESHOLD) − VETO·toolResponseSeen, 0, 1) as two ReLUs.
   const layer1 = attentionHead(CH.isToolResponse, [CH.isToolResponse], [CH.toolResponseSeen]);
@@ -173,7 +194,9 @@ export function buildTestModel(): ModelFiles {
 
   // Output head: a bigram table over script tokens plus the two gates and the colour score.
   const head = matrix(HIDDEN, vocab.size);
-  const follow = (from: number, to: number, logit = BASE): void => { head.set(ch(from), to, logit); };
+  const follow = (from: number, to: number, logit = BASE): void => {
+    head.set(ch(from), to, logit);
+  };
   follow(newline, id('<think>'));
   follow(id('<think>'), id(THOUGHTS.plain), PREFERRED);
   follow(id('<think>'), id(THOUGHTS.detailed));

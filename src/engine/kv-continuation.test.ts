@@ -28,6 +28,8 @@ describe('trailingGrids', () => {
 
 describe('installKvContinuation', () => {
   it('refuses a library version it was not verified on', () => {
-    expect(() => { installKvContinuation('4.4.0'); }).toThrow(/verified on @huggingface\/transformers 4\.3\.1, not 4\.4\.0/);
+    expect(() => {
+      installKvContinuation('4.4.0');
+    }).toThrow(/verified on @huggingface\/transformers 4\.3\.1, not 4\.4\.0/);
   });
 });

@@ -60,7 +60,10 @@ export function installKvContinuation(version: string): void {
     const cache = inputs.past_key_values;
     const newImages = inputs.pixel_values;
     const continuationPrefill =
-      cache != null && !inputs.position_ids && (inputs.input_ids?.dims[1] ?? 0) > 1 && cache.get_seq_length() < (inputs.input_ids?.dims[1] ?? 0);
+      cache != null &&
+      !inputs.position_ids &&
+      (inputs.input_ids?.dims[1] ?? 0) > 1 &&
+      cache.get_seq_length() < (inputs.input_ids?.dims[1] ?? 0);
     const prepared = prepare.call(this, inputIds, inputs, config);
     if (continuationPrefill) {
       if (newImages) prepared.pixel_values = newImages;
@@ -71,7 +74,10 @@ export function installKvContinuation(version: string): void {
 
   const encodeImage = proto.encode_image;
   proto.encode_image = function (inputs) {
-    return encodeImage.call(this, { ...inputs, image_grid_thw: trailingGrids(inputs.image_grid_thw, inputs.pixel_values.dims[0] ?? 0) });
+    return encodeImage.call(this, {
+      ...inputs,
+      image_grid_thw: trailingGrids(inputs.image_grid_thw, inputs.pixel_values.dims[0] ?? 0),
+    });
   };
 }
 

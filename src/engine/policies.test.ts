@@ -16,7 +16,10 @@ describe('policies', () => {
   it('low-only never escalates and tells the model why', () => {
     const policy = policyFor('low-only');
     expect(policy.firstPass).toBe('low');
-    expect(policy.onResizeRequest('low')).toMatchObject({ kind: 'refuse', errorInfo: expect.stringMatching(/not available/) as unknown });
+    expect(policy.onResizeRequest('low')).toMatchObject({
+      kind: 'refuse',
+      errorInfo: expect.stringMatching(/not available/) as unknown,
+    });
   });
 
   it('full-only starts at full resolution and has nothing more to give', () => {
@@ -28,7 +31,9 @@ describe('policies', () => {
   it('rejects unknown ids with the list of known ones', () => {
     expect(isPolicyId('toString')).toBe(false);
     expect(() => policyFor('always-high')).toThrow(EngineError);
-    expect(() => policyFor('always-high')).toThrow('Unknown policy "always-high". Choose one of: visionthink, low-only, full-only.');
+    expect(() => policyFor('always-high')).toThrow(
+      'Unknown policy "always-high". Choose one of: visionthink, low-only, full-only.',
+    );
     expect(Object.keys(POLICIES)).toEqual(['visionthink', 'low-only', 'full-only']);
   });
 });

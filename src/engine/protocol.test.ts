@@ -38,8 +38,7 @@ const EXPECTED_USER = `${EXPECTED_USER_HEAD}\n${VISION}\n${QUESTION}`;
 
 const EMISSION = '<tool_call>\n{"name": "resize_image", "arguments": {"action": "resize"}}\n</tool_call>';
 const UNBOUND = "cannot access local variable 'action_type' where it is not associated with a value";
-const unknownTool = (shown: string): string =>
-  `Unknown Tool Type: ${shown}. Available function tools are: \`resize\``;
+const unknownTool = (shown: string): string => `Unknown Tool Type: ${shown}. Available function tools are: \`resize\``;
 
 describe('protocol constants', () => {
   it('has the system prompt byte for byte, with the real line break inside the tool JSON', () => {
@@ -140,7 +139,8 @@ describe('parseToolCall', () => {
   });
 
   it('accepts extra whitespace and line breaks around the JSON and spaces inside it', () => {
-    const call = '<tool_call>\n\n   {"name" :  "resize_image",   "arguments":{ "action" : "resize" }}  \r\n\n</tool_call>';
+    const call =
+      '<tool_call>\n\n   {"name" :  "resize_image",   "arguments":{ "action" : "resize" }}  \r\n\n</tool_call>';
     expect(parseToolCall(`before ${call} after`)).toEqual({ kind: 'resize', raw: call });
   });
 
@@ -212,7 +212,7 @@ describe('parseToolCall', () => {
     });
   });
 
-  it('checks the first object\'s action before counting objects', () => {
+  it("checks the first object's action before counting objects", () => {
     const call =
       '<tool_call>\n{"name": "resize_image", "arguments": {"action": "zoom"}}\n' +
       '{"name": "resize_image", "arguments": {"action": "resize"}}\n</tool_call>';

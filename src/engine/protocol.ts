@@ -78,9 +78,7 @@ export function renderErrorTurn(errorInfo: string): string {
  * `raw` is the markup as the model wrote it, from the first `<tool_call>` to the last `</tool_call>`.
  */
 export type ToolCall =
-  | { kind: 'none' }
-  | { kind: 'resize'; raw: string }
-  | { kind: 'invalid'; raw: string; error: string };
+  { kind: 'none' } | { kind: 'resize'; raw: string } | { kind: 'invalid'; raw: string; error: string };
 
 // Python `re.DOTALL`: the call may span lines.
 const TOOL_CALL_BLOCK = /<tool_call>([\s\S]*?)<\/tool_call>/g;

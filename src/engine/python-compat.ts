@@ -50,8 +50,7 @@ class NoValueAt extends Error {
   }
 }
 
-const isJsonWhitespace = (c: string | undefined): boolean =>
-  c === ' ' || c === '\t' || c === '\n' || c === '\r';
+const isJsonWhitespace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
@@ -375,7 +374,8 @@ export function pySubscript(value: PyValue, key: string): { value: PyValue } | {
 }
 
 /** What `str.isspace()` accepts, and so what `str.strip()` removes (JS `trim()` differs). */
-const PY_WHITESPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
+const PY_WHITESPACE =
+  '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
 
 /** `text.strip()` with no argument. */
 export function pyStrip(text: string): string {

@@ -153,12 +153,17 @@ export class VisionModel {
 
   /** The first turn's text: the messages through the model's own chat template. */
   renderChat(messages: { role: string; content: string }[]): string {
-    const text: unknown = this.tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true });
-    if (typeof text !== 'string') throw new ModelLoadError('model-invalid', `The chat template of "${this.source}" did not produce text.`);
+    const text: unknown = this.tokenizer.apply_chat_template(messages, {
+      tokenize: false,
+      add_generation_prompt: true,
+    });
+    if (typeof text !== 'string')
+      throw new ModelLoadError('model-invalid', `The chat template of "${this.source}" did not produce text.`);
     return text;
   }
 
   decode(ids: bigint[], skipSpecialTokens: boolean): string {
+    if (ids.length === 0) return '';
     return this.tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens });
   }
 
@@ -167,7 +172,9 @@ export class VisionModel {
     const { ids, cache, signal } = request;
     if (signal?.aborted) throw new AbortedError();
     const stop = new InterruptableStoppingCriteria();
-    const onAbort = (): void => { stop.interrupt(); };
+    const onAbort = (): void => {
+      stop.interrupt();
+    };
     signal?.addEventListener('abort', onAbort);
 
     const start = performance.now();

@@ -9,6 +9,7 @@ import type { Decision, EngineEvent, Resolution, RoundUsage, RunResult, VisualTo
 import type { ImageSource } from './image.ts';
 import { checkImageDimensions } from './image.ts';
 import { DEFAULT_POLICY, policyFor } from './policies.ts';
+import { TextDeltaStream } from './text-stream.ts';
 import { TOOL_RESPONSE_TURN, chatMessages, extractAnswer, parseToolCall, renderErrorTurn } from './protocol.ts';
 import type { Tensor, VisionModel } from './vision-model.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, planResolutions, type ResolutionPlan } from './visual-tokens.ts';
@@ -37,19 +38,30 @@ export interface RunRequest {
  * Runs one question. Iterate the result; the last event is `done` or `error`. Breaking out of
  * the iteration stops the run and frees its cache.
  */
-export async function* runVisionThink(model: VisionModel, request: RunRequest): AsyncGenerator<EngineEvent, void, undefined> {
+export async function* runVisionThink(
+  model: VisionModel,
+  request: RunRequest,
+): AsyncGenerator<EngineEvent, void, undefined> {
   const controller = new AbortController();
-  const forwardAbort = (): void => { controller.abort(); };
+  const forwardAbort = (): void => {
+    controller.abort();
+  };
   if (request.signal?.aborted) controller.abort();
   request.signal?.addEventListener('abort', forwardAbort);
   const channel = new EventChannel<EngineEvent>();
-  const work = execute(model, request, controller.signal, (event) => { channel.push(event); })
-    .then((result) => { channel.push({ type: 'done', result }); })
+  const work = execute(model, request, controller.signal, (event) => {
+    channel.push(event);
+  })
+    .then((result) => {
+      channel.push({ type: 'done', result });
+    })
     .catch((error: unknown) => {
       const failure = controller.signal.aborted ? new AbortedError() : toEngineError(error);
       channel.push({ type: 'error', error: failure.toJSON() });
     })
-    .finally(() => { channel.close(); });
+    .finally(() => {
+      channel.close();
+    });
   try {
     yield* channel;
   } finally {
@@ -87,7 +99,10 @@ function validate(request: RunRequest): { question: string; maxNewTokens: number
   }
   const maxNewTokens = request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
-    throw new InvalidRequestError('invalid-option', `The answer length limit must be a positive whole number, not ${maxNewTokens}.`);
+    throw new InvalidRequestError(
+      'invalid-option',
+      `The answer length limit must be a positive whole number, not ${maxNewTokens}.`,
+    );
   }
   return { question, maxNewTokens };
 }
@@ -154,6 +169,7 @@ async function execute(
         cache = model.newCache();
       }
       const cached = cache.get_seq_length();
+      const deltas = new TextDeltaStream((ids) => model.decode(ids, true));
       let streamed = '';
       const result = await model.generate({
         ids: sequence,
@@ -163,18 +179,25 @@ async function execute(
         cache,
         maxNewTokens,
         signal,
-        onPhase: (phase) => { emit({
+        onPhase: (phase) => {
+          emit({
             type: 'phase',
             round,
-            phase: phase === 'prefill' ? 'prefill' : (pending.resolution ?? current) === 'full' ? 'encode-full' : 'encode-low',
-          }); },
+            phase:
+              phase === 'prefill'
+                ? 'prefill'
+                : (pending.resolution ?? current) === 'full'
+                  ? 'encode-full'
+                  : 'encode-low',
+          });
+        },
         onToken: (generated) => {
           if (generated.length === 1) emit({ type: 'phase', round, phase: 'decode' });
-          const text = model.decode(generated, true);
-          // Hold back an incomplete UTF-8 sequence until its last byte arrives.
-          if (text.endsWith('\uFFFD') || !text.startsWith(streamed)) return;
-          if (text.length > streamed.length) emit({ type: 'text', round, delta: text.slice(streamed.length) });
-          streamed = text;
+          const delta = deltas.push(generated);
+          if (delta) {
+            streamed += delta;
+            emit({ type: 'text', round, delta });
+          }
         },
       });
       sequence = result.sequence;
@@ -185,7 +208,9 @@ async function execute(
       lastOutput = output;
       const usage: RoundUsage = {
         round,
-        image: roundImage ? { width: roundImage.width, height: roundImage.height, resolution: roundImage.resolution } : null,
+        image: roundImage
+          ? { width: roundImage.width, height: roundImage.height, resolution: roundImage.resolution }
+          : null,
         visualTokens: roundImage?.visualTokens ?? 0,
         promptTokens: sequence.length - result.generated.length,
         prefilledTokens: sequence.length - result.generated.length - cached,
@@ -197,7 +222,9 @@ async function execute(
       emit({ type: 'usage', usage, totals: totals() });
 
       const call = parseToolCall(output);
-      const decide = (decision: Decision, detail?: string): void => { emit({ type: 'decision', round, decision, ...(detail === undefined ? {} : { detail }) }); };
+      const decide = (decision: Decision, detail?: string): void => {
+        emit({ type: 'decision', round, decision, ...(detail === undefined ? {} : { detail }) });
+      };
       if (call.kind === 'none') {
         decide('answer');
         break;
@@ -234,5 +261,4 @@ async function execute(
     visualTokens: totals(),
     transcript: model.decode(sequence, false),
   };
-
 }

@@ -142,7 +142,10 @@ describe('smartResize', () => {
   });
 
   it('gives exactly what transformers.js Qwen2VLImageProcessor gives, across sizes and caps', () => {
-    const sides = [1, 2, 5, 13, 27, 28, 29, 41, 55, 56, 57, 99, 100, 223, 224, 333, 375, 448, 500, 640, 719, 1000, 1023, 1080, 1920, 3000, 4032];
+    const sides = [
+      1, 2, 5, 13, 27, 28, 29, 41, 55, 56, 57, 99, 100, 223, 224, 333, 375, 448, 500, 640, 719, 1000, 1023, 1080, 1920,
+      3000, 4032,
+    ];
     const caps = [QWEN.maxPixels, BUDGET_PIXELS, 256 * 784, 784];
     let compared = 0;
     for (const maxPixels of caps) {

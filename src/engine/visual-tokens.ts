@@ -56,7 +56,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  */
 export function geometryFromPreprocessorConfig(config: unknown): ImageGeometry {
   if (!isRecord(config)) {
-    throw new ModelLoadError('model-invalid', "The model's image settings (preprocessor_config.json) are not a JSON object.");
+    throw new ModelLoadError(
+      'model-invalid',
+      "The model's image settings (preprocessor_config.json) are not a JSON object.",
+    );
   }
   const size = isRecord(config.size) ? config.size : undefined;
   const read = (value: unknown, name: string): number => {

@@ -9,7 +9,6 @@ import { ModelLoadError } from '../engine/errors.ts';
 import { VisionModel } from '../engine/vision-model.ts';
 import { TEST_MODEL_DIR } from './paths.ts';
 
-
 const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
 
 /** Library warnings go to the console; a CLI reports errors itself, in one line. */

@@ -37,7 +37,12 @@ export async function imageFromBytes(bytes: Uint8Array): Promise<ImageSource> {
           .resize(targetWidth, targetHeight, { fit: 'fill', kernel: 'lanczos3' })
           .raw()
           .toBuffer({ resolveWithObject: true });
-        return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+        return {
+          width: info.width,
+          height: info.height,
+          channels: 3,
+          data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+        };
       } catch (error) {
         throw new InvalidImageError('The image data is corrupt or incomplete, so the image cannot be decoded.', {
           cause: error,
@@ -51,7 +56,9 @@ export async function imageFromBytes(bytes: Uint8Array): Promise<ImageSource> {
 export async function openImage(location: string, signal?: AbortSignal): Promise<ImageSource> {
   if (/^https?:\/\//i.test(location)) return imageFromBytes(await download(location, signal));
   if (/^[a-z][a-z0-9+.-]*:/i.test(location) && !/^[a-z]:[\\/]/i.test(location)) {
-    throw new InvalidImageError(`Only files and http(s) addresses can be opened, not "${location.split(':')[0]}:" links.`);
+    throw new InvalidImageError(
+      `Only files and http(s) addresses can be opened, not "${location.split(':')[0]}:" links.`,
+    );
   }
   let bytes: Uint8Array;
   try {
@@ -59,7 +66,11 @@ export async function openImage(location: string, signal?: AbortSignal): Promise
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new InvalidImageError(
-      code === 'ENOENT' ? `There is no file at ${location}.` : code === 'EISDIR' ? `${location} is a folder, not an image file.` : `The file ${location} cannot be read (${code ?? 'unknown error'}).`,
+      code === 'ENOENT'
+        ? `There is no file at ${location}.`
+        : code === 'EISDIR'
+          ? `${location} is a folder, not an image file.`
+          : `The file ${location} cannot be read (${code ?? 'unknown error'}).`,
       { cause: error },
     );
   }
@@ -72,9 +83,12 @@ async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> 
   try {
     response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
   } catch (error) {
-    throw new InvalidImageError(`The image at ${url} could not be downloaded (${(error as Error).message}).`, { cause: error });
+    throw new InvalidImageError(`The image at ${url} could not be downloaded (${(error as Error).message}).`, {
+      cause: error,
+    });
   }
-  if (!response.ok) throw new InvalidImageError(`The image at ${url} could not be downloaded (HTTP ${response.status}).`);
+  if (!response.ok)
+    throw new InvalidImageError(`The image at ${url} could not be downloaded (HTTP ${response.status}).`);
   const tooLarge = (): InvalidImageError =>
     new InvalidImageError(`The image at ${url} is larger than ${MAX_IMAGE_BYTES / 2 ** 20} MB.`);
   if (Number(response.headers.get('content-length') ?? 0) > MAX_IMAGE_BYTES) throw tooLarge();

@@ -84,7 +84,9 @@ async function runError(request: RunRequest) {
 
 describe('images', () => {
   it('text bytes are not an image', async () => {
-    const error = await rejection(imageFromBytes(new TextEncoder().encode('Dear reader, this is a letter, not a picture.')));
+    const error = await rejection(
+      imageFromBytes(new TextEncoder().encode('Dear reader, this is a letter, not a picture.')),
+    );
     expect(error.code).toBe('invalid-image');
     expect(error.message).toContain('not an image that can be read');
     expect(error.message).toContain('PNG, JPEG');
@@ -119,7 +121,9 @@ describe('images', () => {
   });
 
   it('an aspect ratio over 200:1 is refused when the file is opened and by the run', async () => {
-    const png = await sharp({ create: { width: 2010, height: 10, channels: 3, background: '#00ff00' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 2010, height: 10, channels: 3, background: '#00ff00' } })
+      .png()
+      .toBuffer();
     const opened = await rejection(imageFromBytes(png));
     expect(opened.code).toBe('aspect-ratio');
     expect(opened.message).toContain('2010×10');
@@ -134,16 +138,19 @@ describe('images', () => {
     [60_000, 60_000, 'per side'],
     // Sides within the limit, 400 megapixels in all.
     [20_000, 20_000, 'megapixels'],
-  ])('a decompression bomb claiming %s × %s is refused from its header, without decoding', async (width, height, limit) => {
-    const bomb = claimedPng(width, height);
-    expect(bomb.length).toBeLessThan(200);
-    const started = performance.now();
-    const error = await rejection(imageFromBytes(bomb));
-    expect(performance.now() - started).toBeLessThan(1000);
-    expect(error.code).toBe('image-too-large');
-    expect(error.message).toContain(`too large to process (${width}×${height} pixels)`);
-    expect(error.message).toContain(limit);
-  });
+  ])(
+    'a decompression bomb claiming %s × %s is refused from its header, without decoding',
+    async (width, height, limit) => {
+      const bomb = claimedPng(width, height);
+      expect(bomb.length).toBeLessThan(200);
+      const started = performance.now();
+      const error = await rejection(imageFromBytes(bomb));
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(error.code).toBe('image-too-large');
+      expect(error.message).toContain(`too large to process (${width}×${height} pixels)`);
+      expect(error.message).toContain(limit);
+    },
+  );
 });
 
 describe('questions and options, inside a run', () => {
@@ -199,17 +206,20 @@ describe('model folders', () => {
     return dir;
   }
 
-  it.each(['tokenizer.json', 'config.json', 'preprocessor_config.json', 'onnx/decoder_model_merged.onnx', 'onnx/vision_encoder.onnx'])(
-    'without %s: model-missing, naming the file',
-    async (file) => {
-      const dir = await damagedCopy(`missing-${file.replace('/', '-')}`, (d) => rm(join(d, file)));
-      const error = await rejection(loadModelForNode(dir));
-      expect(error).toBeInstanceOf(ModelLoadError);
-      expect(error.code).toBe('model-missing');
-      expect(error.message).toContain('a required file is missing');
-      expect(error.message).toContain(file);
-    },
-  );
+  it.each([
+    'tokenizer.json',
+    'config.json',
+    'preprocessor_config.json',
+    'onnx/decoder_model_merged.onnx',
+    'onnx/vision_encoder.onnx',
+  ])('without %s: model-missing, naming the file', async (file) => {
+    const dir = await damagedCopy(`missing-${file.replace('/', '-')}`, (d) => rm(join(d, file)));
+    const error = await rejection(loadModelForNode(dir));
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error.code).toBe('model-missing');
+    expect(error.message).toContain('a required file is missing');
+    expect(error.message).toContain(file);
+  });
 
   it.each([
     ['a truncated decoder', 'onnx/decoder_model_merged.onnx', (path: string) => truncate(path, 1000)],

@@ -92,7 +92,11 @@ async function abortWhen(image: ImageSource, when: (event: EngineEvent) => boole
   const events: EngineEvent[] = [];
   let abortedAt = -1;
   let stepsAtAbort = -1;
-  for await (const event of runVisionThink(model, { image: watch.image, question: QUESTION, signal: controller.signal })) {
+  for await (const event of runVisionThink(model, {
+    image: watch.image,
+    question: QUESTION,
+    signal: controller.signal,
+  })) {
     events.push(event);
     if (abortedAt < 0 && when(event)) {
       abortedAt = events.length;
@@ -111,7 +115,9 @@ function expectCancelled(run: AbortedRun): void {
   expect(run.events.some((event) => event.type === 'done')).toBe(false);
   // At most the step in flight when the signal fired finishes, so at most one more token.
   expect(run.steps - run.stepsAtAbort).toBeLessThanOrEqual(1);
-  expect(run.after.filter((event) => event.type === 'text').length).toBeLessThanOrEqual(run.steps - run.stepsAtAbort + 1);
+  expect(run.after.filter((event) => event.type === 'text').length).toBeLessThanOrEqual(
+    run.steps - run.stepsAtAbort + 1,
+  );
   // The cancelled round never completes, and no round starts after it (the plan is followed by
   // round 1's start synchronously, so that one was on its way already).
   expect(run.after.filter((event) => event.type === 'usage' || event.type === 'decision')).toEqual([]);
@@ -122,7 +128,8 @@ function expectCancelled(run: AbortedRun): void {
   expect(run.watch.undisposed()).toEqual([]);
 }
 
-const roundOf = (event: EngineEvent): number | undefined => ('round' in event && typeof event.round === 'number' ? event.round : undefined);
+const roundOf = (event: EngineEvent): number | undefined =>
+  'round' in event && typeof event.round === 'number' ? event.round : undefined;
 
 describe('aborting through the signal', () => {
   it('before the run starts: nothing is decoded or run', async () => {
@@ -225,7 +232,10 @@ describe('leaving the for await early', () => {
 describe('after cancellations', () => {
   it('the same model answers a new question correctly', async () => {
     for (const phase of ['encode-low', 'prefill', 'decode'] as const) {
-      const run = await abortWhen(await sampleImage('detailed', 'blue', 448, 336), (event) => event.type === 'phase' && event.phase === phase);
+      const run = await abortWhen(
+        await sampleImage('detailed', 'blue', 448, 336),
+        (event) => event.type === 'phase' && event.phase === phase,
+      );
       expectCancelled(run);
       vi.restoreAllMocks();
     }

@@ -94,7 +94,15 @@ describe('--json', () => {
         expect(ms).toBeGreaterThanOrEqual(0);
       }
     }
-    expect(rounds.map(({ round, image, visualTokens, generatedTokens, output }) => ({ round, image, visualTokens, generatedTokens, output }))).toEqual([
+    expect(
+      rounds.map(({ round, image, visualTokens, generatedTokens, output }) => ({
+        round,
+        image,
+        visualTokens,
+        generatedTokens,
+        output,
+      })),
+    ).toEqual([
       {
         round: 1,
         image: { width: 224, height: 168, resolution: 'low' },
@@ -116,7 +124,16 @@ describe('--json', () => {
   });
 
   it('through npm run ask, stdout is still exactly that one object', async () => {
-    const { code, stdout } = await run('npm', ['run', 'ask', '--', '--image', plain, '--question', 'What colour?', '--json']);
+    const { code, stdout } = await run('npm', [
+      'run',
+      'ask',
+      '--',
+      '--image',
+      plain,
+      '--question',
+      'What colour?',
+      '--json',
+    ]);
     expect(code).toBe(0);
     expect(stdout.trimEnd().split('\n')).toHaveLength(1);
     const result = JSON.parse(stdout) as { answer: string; escalated: boolean; visualTokens: unknown };
@@ -156,12 +173,28 @@ describe('bad input: exit code 2 and one line on stderr', () => {
     ['a missing file', () => ['--image', join(scratch, 'nowhere.png'), '--question', 'q'], 'There is no file at'],
     ['a file that is not an image', () => ['--image', notImage, '--question', 'q'], 'not an image that can be read'],
     ['an empty question', () => ['--image', plain, '--question', '  '], 'Please type a question about the image.'],
-    ['an unknown policy', () => ['--image', plain, '--question', 'q', '--policy', 'sharpest'], 'Unknown policy "sharpest"'],
-    ['a fractional token budget', () => ['--image', plain, '--question', 'q', '--max-visual-tokens', '1.5'], '--max-visual-tokens must be a positive whole number'],
-    ['a zero token budget', () => ['--image', plain, '--question', 'q', '--max-visual-tokens', '0'], '--max-visual-tokens must be a positive whole number'],
+    [
+      'an unknown policy',
+      () => ['--image', plain, '--question', 'q', '--policy', 'sharpest'],
+      'Unknown policy "sharpest"',
+    ],
+    [
+      'a fractional token budget',
+      () => ['--image', plain, '--question', 'q', '--max-visual-tokens', '1.5'],
+      '--max-visual-tokens must be a positive whole number',
+    ],
+    [
+      'a zero token budget',
+      () => ['--image', plain, '--question', 'q', '--max-visual-tokens', '0'],
+      '--max-visual-tokens must be a positive whole number',
+    ],
     ['an unknown flag', () => ['--image', plain, '--question', 'q', '--colourful'], "Unknown option '--colourful'"],
     ['no --image', () => ['--question', 'q'], '--image is required'],
-    ['a missing model folder', () => ['--image', plain, '--question', 'q', '--model', join(scratch, 'no-model')], 'There is no model folder at'],
+    [
+      'a missing model folder',
+      () => ['--image', plain, '--question', 'q', '--model', join(scratch, 'no-model')],
+      'There is no model folder at',
+    ],
   ];
 
   // Independent processes, mostly starting up: run side by side.

@@ -20,14 +20,21 @@ export function samplePng(kind: SampleKind, colour: string, width: number, heigh
   let png = pngCache.get(key);
   if (!png) {
     const image = renderSample(kind, colour, width, height);
-    png = sharp(image.data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    png = sharp(image.data, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
     pngCache.set(key, png);
   }
   return png;
 }
 
 /** A sample image opened exactly as the CLI opens a file: PNG bytes through sharp. */
-export async function sampleImage(kind: SampleKind, colour: string, width: number, height: number): Promise<ImageSource> {
+export async function sampleImage(
+  kind: SampleKind,
+  colour: string,
+  width: number,
+  height: number,
+): Promise<ImageSource> {
   return imageFromBytes(await samplePng(kind, colour, width, height));
 }
 
@@ -52,7 +59,9 @@ export function errorOf(events: EngineEvent[]): { code: string; message: string 
   const errors = events.filter((event) => event.type === 'error');
   const last = events.at(-1);
   if (errors.length !== 1 || last?.type !== 'error' || events.some((event) => event.type === 'done')) {
-    throw new Error(`Expected the run to end with exactly one error event: ${JSON.stringify(events.map((e) => e.type))}`);
+    throw new Error(
+      `Expected the run to end with exactly one error event: ${JSON.stringify(events.map((e) => e.type))}`,
+    );
   }
   return last.error;
 }

@@ -63,7 +63,10 @@ describe('VisionModel.generate on a continued cache', () => {
   it('matches a fresh cache fed the whole conversation and all images, token for token and tensor for tensor', async () => {
     const image = await sampleImage('detailed', 'white', 448, 336);
     const plan = planResolutions(image.width, image.height, model.geometry);
-    const turn1 = await model.encodeTurn(model.renderChat(chatMessages(QUESTION)), await image.resize(plan.low.width, plan.low.height));
+    const turn1 = await model.encodeTurn(
+      model.renderChat(chatMessages(QUESTION)),
+      await image.resize(plan.low.width, plan.low.height),
+    );
     const turn2 = await model.encodeTurn(TOOL_RESPONSE_TURN, await image.resize(plan.full.width, plan.full.height));
     if (!turn1.image || !turn2.image) throw new Error('both turns carry an image');
     const grids = [turn1.image.grid, turn2.image.grid];
@@ -77,13 +80,25 @@ describe('VisionModel.generate on a continued cache', () => {
     const continued = model.newCache();
     const fresh = model.newCache();
     try {
-      const round1 = await model.generate({ ...common, ids: turn1.ids, pixelValues: turn1.image.pixelValues, grids: [turn1.image.grid], cache: continued });
+      const round1 = await model.generate({
+        ...common,
+        ids: turn1.ids,
+        pixelValues: turn1.image.pixelValues,
+        grids: [turn1.image.grid],
+        cache: continued,
+      });
       expect(model.decode(round1.generated, true)).toBe(outputs.toolCall(THOUGHTS.detailed, TOOL_CALL_BODY));
       // The cache holds everything but the last sampled token.
       expect(continued.get_seq_length()).toBe(round1.sequence.length - 1);
 
       const ids = [...round1.sequence, ...turn2.ids];
-      const withCache = await model.generate({ ...common, ids, pixelValues: turn2.image.pixelValues, grids, cache: continued });
+      const withCache = await model.generate({
+        ...common,
+        ids,
+        pixelValues: turn2.image.pixelValues,
+        grids,
+        cache: continued,
+      });
       const withoutCache = await model.generate({
         ...common,
         ids,
@@ -139,8 +154,11 @@ describe('the vision encoder in a continuation', () => {
     // The generated model's encoder ignores its grid input (it has no attention layers), so the
     // tokens alone cannot show whether it got the right grids; a real Qwen-VL encoder needs them.
     type OrtTensor = { dims: readonly number[]; data: unknown };
-    const sessions = (model as unknown as { model: { sessions: Record<string, { run(feeds: Record<string, OrtTensor>): Promise<unknown> }> } })
-      .model.sessions;
+    const sessions = (
+      model as unknown as {
+        model: { sessions: Record<string, { run(feeds: Record<string, OrtTensor>): Promise<unknown> }> };
+      }
+    ).model.sessions;
     const session = sessions.vision_encoder;
     if (!session) throw new Error('no vision_encoder session');
     const run = vi.spyOn(session, 'run');

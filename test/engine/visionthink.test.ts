@@ -86,7 +86,9 @@ const textOf = (events: EngineEvent[], round: number): string =>
   events.flatMap((event) => (event.type === 'text' && event.round === round ? [event.delta] : [])).join('');
 
 const decisions = (events: EngineEvent[]) =>
-  events.flatMap((event) => (event.type === 'decision' ? [{ round: event.round, decision: event.decision, detail: event.detail }] : []));
+  events.flatMap((event) =>
+    event.type === 'decision' ? [{ round: event.round, decision: event.decision, detail: event.detail }] : [],
+  );
 
 let model: VisionModel;
 /** Tokens of the first turn (system + user, generation prompt) with its image placeholder unexpanded. */
@@ -198,7 +200,10 @@ describe('a detailed image', () => {
     const expected = expectedPasses('448x336');
     const image = await sampleImage('detailed', 'cyan', expected.width, expected.height);
     const result = resultOf(await collectEvents(model, { image, question: QUESTION }));
-    const turn = await model.encodeTurn(TOOL_RESPONSE_TURN, await image.resize(expected.full.width, expected.full.height));
+    const turn = await model.encodeTurn(
+      TOOL_RESPONSE_TURN,
+      await image.resize(expected.full.width, expected.full.height),
+    );
 
     expect(turn.ids.length).toBe(toolTurnTextTokens - 1 + expected.full.visualTokens);
     expect(result.rounds[1]?.prefilledTokens).toBe(turn.ids.length + 1);
@@ -238,7 +243,9 @@ describe('the event stream', () => {
     for (const [index, round] of result.rounds.entries()) {
       expect(textOf(events, index + 1)).toBe(round.output);
       // Streamed token by token: one delta per visible token (all but the final <|im_end|>).
-      expect(events.filter((event) => event.type === 'text' && event.round === index + 1)).toHaveLength(round.generatedTokens - 1);
+      expect(events.filter((event) => event.type === 'text' && event.round === index + 1)).toHaveLength(
+        round.generatedTokens - 1,
+      );
     }
     const usages = events.flatMap((event) => (event.type === 'usage' ? [event] : []));
     expect(usages.map((event) => event.usage)).toEqual(result.rounds);
@@ -393,7 +400,10 @@ describe('the visual-token budget', () => {
     expect(result.answer).toBe('blue');
     expect(result.escalated).toBe(false);
     expect(result.rounds.map((round) => round.image)).toEqual([{ width: 504, height: 364, resolution: 'full' }, null]);
-    expect(events.filter((event) => event.type === 'decision').map((event) => event.decision)).toEqual(['refused', 'answer']);
+    expect(events.filter((event) => event.type === 'decision').map((event) => event.decision)).toEqual([
+      'refused',
+      'answer',
+    ]);
     expect(result.visualTokens).toEqual({ used: 234, fullResolution: 234, saved: 0 });
     expect(countOccurrences(result.transcript, IMAGE_PAD)).toBe(234);
   });
