@@ -113,6 +113,7 @@ export class VisionModel {
       ...(progress_callback ? { progress_callback } : {}),
     };
     try {
+      // The small processor files first: a bad configuration fails before any weights download.
       const processor = await AutoProcessor.from_pretrained(source, common);
       const geometry = geometryFromPreprocessorConfig(processor.image_processor?.config);
       const model = (await AutoModelForImageTextToText.from_pretrained(source, {
