@@ -17,8 +17,11 @@ export interface ImageSource {
   /** Size after EXIF orientation is applied. */
   readonly width: number;
   readonly height: number;
-  /** The whole image resampled to exactly `width` × `height`. */
-  resize(width: number, height: number): Promise<PixelImage>;
+  /**
+   * The whole image resampled to exactly `width` × `height`, for the loop's round `round`
+   * (so a caller can show exactly what the model saw in each round).
+   */
+  resize(width: number, height: number, round: number): Promise<PixelImage>;
 }
 
 /** Largest side we accept: beyond this, decoding alone would exhaust memory on most devices. */

@@ -155,7 +155,7 @@ async function execute(
       emit({ type: 'round', round, image: roundImage });
 
       throwIfAborted(signal);
-      const pixels = pass ? await image.resize(pass.width, pass.height) : null;
+      const pixels = pass ? await image.resize(pass.width, pass.height, round) : null;
       throwIfAborted(signal);
       const turn = await model.encodeTurn(pending.text, pixels);
       if (turn.image) {

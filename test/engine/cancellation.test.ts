@@ -58,9 +58,9 @@ function instrument(image: ImageSource) {
   const watched: ImageSource = {
     width: image.width,
     height: image.height,
-    resize: (width, height) => {
+    resize: (width, height, round) => {
       resizes++;
-      return image.resize(width, height);
+      return image.resize(width, height, round);
     },
   };
   return {

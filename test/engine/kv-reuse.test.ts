@@ -65,9 +65,9 @@ describe('VisionModel.generate on a continued cache', () => {
     const plan = planResolutions(image.width, image.height, model.geometry);
     const turn1 = await model.encodeTurn(
       model.renderChat(chatMessages(QUESTION)),
-      await image.resize(plan.low.width, plan.low.height),
+      await image.resize(plan.low.width, plan.low.height, 1),
     );
-    const turn2 = await model.encodeTurn(TOOL_RESPONSE_TURN, await image.resize(plan.full.width, plan.full.height));
+    const turn2 = await model.encodeTurn(TOOL_RESPONSE_TURN, await image.resize(plan.full.width, plan.full.height, 2));
     if (!turn1.image || !turn2.image) throw new Error('both turns carry an image');
     const grids = [turn1.image.grid, turn2.image.grid];
     const common: Omit<GenerateRequest, 'ids' | 'pixelValues' | 'grids' | 'cache'> = {

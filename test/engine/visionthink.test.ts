@@ -202,7 +202,7 @@ describe('a detailed image', () => {
     const result = resultOf(await collectEvents(model, { image, question: QUESTION }));
     const turn = await model.encodeTurn(
       TOOL_RESPONSE_TURN,
-      await image.resize(expected.full.width, expected.full.height),
+      await image.resize(expected.full.width, expected.full.height, 2),
     );
 
     expect(turn.ids.length).toBe(toolTurnTextTokens - 1 + expected.full.visualTokens);

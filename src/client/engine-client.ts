@@ -1,0 +1,101 @@
+/**
+ * The main-thread side of the model worker: creates the worker once, numbers requests, and
+ * delivers only the messages of current requests (the latest load, image and run), so events
+ * of a cancelled or superseded request never reach the UI.
+ */
+import type { ModelChoice, EngineRequest, WorkerMessage } from '../protocol/messages.ts';
+
+export interface RunParams {
+  imageId: number;
+  question: string;
+  policy: string;
+  maxVisualTokens: number;
+}
+
+/** What the store needs from the engine; tests provide their own. */
+export interface EngineClient {
+  /** Loads a model; returns the request id its messages carry. */
+  load(model: ModelChoice): number;
+  /** Decodes an image in the worker; returns the request id. */
+  openImage(image: Blob): number;
+  /** Starts a run; returns the request id its events carry. */
+  run(params: RunParams): number;
+  /** Stops the current run, if any. */
+  cancel(): void;
+  /** Receives every message of a current request. Returns an unsubscribe function. */
+  subscribe(listener: (message: WorkerMessage) => void): () => void;
+}
+
+type RequestKind = 'load' | 'open-image' | 'run';
+
+/** Posts to a real (or test) worker. */
+export class WorkerEngineClient implements EngineClient {
+  private nextId = 1;
+  private readonly current: Record<RequestKind, number | null> = { load: null, 'open-image': null, run: null };
+  private readonly kindOf = new Map<number, RequestKind>();
+  private readonly listeners = new Set<(message: WorkerMessage) => void>();
+
+  constructor(private readonly worker: Pick<Worker, 'postMessage' | 'addEventListener'>) {
+    worker.addEventListener('message', (event: MessageEvent<WorkerMessage>) => {
+      this.deliver(event.data);
+    });
+    worker.addEventListener('error', (event: ErrorEvent) => {
+      // A worker that fails to start (e.g. a script that cannot load) fails every open request.
+      for (const requestId of Object.values(this.current)) {
+        if (requestId === null) continue;
+        this.deliver({
+          type: 'failed',
+          requestId,
+          error: { code: 'internal', message: `The model worker stopped: ${event.message || 'unknown error'}` },
+        });
+      }
+    });
+  }
+
+  load(model: ModelChoice): number {
+    return this.send('load', (requestId) => ({ type: 'load', requestId, model }));
+  }
+
+  openImage(image: Blob): number {
+    return this.send('open-image', (requestId) => ({ type: 'open-image', requestId, image }));
+  }
+
+  run(params: RunParams): number {
+    this.cancel();
+    return this.send('run', (requestId) => ({ type: 'run', requestId, ...params }));
+  }
+
+  cancel(): void {
+    const requestId = this.current.run;
+    if (requestId === null) return;
+    this.worker.postMessage({ type: 'cancel', requestId } satisfies EngineRequest);
+  }
+
+  subscribe(listener: (message: WorkerMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private send(kind: RequestKind, build: (requestId: number) => EngineRequest): number {
+    const requestId = this.nextId++;
+    this.current[kind] = requestId;
+    this.kindOf.set(requestId, kind);
+    this.worker.postMessage(build(requestId));
+    return requestId;
+  }
+
+  private deliver(message: WorkerMessage): void {
+    const kind = this.kindOf.get(message.requestId);
+    if (kind === undefined || this.current[kind] !== message.requestId) return;
+    for (const listener of this.listeners) listener(message);
+  }
+}
+
+/** The app's worker, created on first use. */
+let shared: WorkerEngineClient | null = null;
+export function engineClient(): WorkerEngineClient {
+  shared ??= new WorkerEngineClient(
+    new Worker(new URL('../worker/vlm.worker.ts', import.meta.url), { type: 'module', name: 'vlm' }),
+  );
+  return shared;
+}

@@ -1,0 +1,89 @@
+/**
+ * Images in the worker: the size is read from the file header first (so a decompression bomb is
+ * refused before it is expanded), then the browser decodes it with EXIF orientation applied and
+ * resamples it with its high-quality filter. Transparency is flattened onto white, as in Node.
+ */
+import { imageSize } from 'image-size';
+import { InvalidImageError } from '../engine/errors.ts';
+import { checkImageDimensions, type ImageSource, type PixelImage } from '../engine/image.ts';
+
+export interface BitmapImageSource extends ImageSource {
+  /** Frees the decoded bitmap. */
+  close(): void;
+}
+
+const SUPPORTED = 'PNG, JPEG, WebP, GIF, AVIF or BMP';
+
+/** Size from the header, EXIF orientation applied (orientations 5-8 swap the sides). */
+function headerSize(bytes: Uint8Array): { width: number; height: number } {
+  let size;
+  try {
+    size = imageSize(bytes);
+  } catch (error) {
+    throw new InvalidImageError(`This file is not an image that can be read (supported: ${SUPPORTED}).`, {
+      cause: error,
+    });
+  }
+  const rotated = (size.orientation ?? 1) >= 5;
+  return rotated ? { width: size.height, height: size.width } : { width: size.width, height: size.height };
+}
+
+/** Opens `blob`; throws `InvalidImageError` / `ImageDimensionsError` for unusable files. */
+export async function openBitmapImage(blob: Blob): Promise<BitmapImageSource> {
+  if (blob.size === 0) throw new InvalidImageError('The file is empty: it contains no image data.');
+  const { width, height } = headerSize(new Uint8Array(await blob.arrayBuffer()));
+  checkImageDimensions(width, height);
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch (error) {
+    throw new InvalidImageError('The image data is corrupt or incomplete, so the image cannot be decoded.', {
+      cause: error,
+    });
+  }
+  return {
+    width: bitmap.width,
+    height: bitmap.height,
+    async resize(targetWidth: number, targetHeight: number): Promise<PixelImage> {
+      const resized = await createImageBitmap(bitmap, {
+        resizeWidth: targetWidth,
+        resizeHeight: targetHeight,
+        resizeQuality: 'high',
+      });
+      const canvas = new OffscreenCanvas(targetWidth, targetHeight);
+      const context = canvas.getContext('2d', { willReadFrequently: true });
+      if (!context) throw new InvalidImageError('This browser cannot read image pixels in a worker.');
+      context.fillStyle = '#ffffff';
+      context.fillRect(0, 0, targetWidth, targetHeight);
+      context.drawImage(resized, 0, 0);
+      resized.close();
+      const { data } = context.getImageData(0, 0, targetWidth, targetHeight);
+      return { width: targetWidth, height: targetHeight, channels: 4, data };
+    },
+    close: () => {
+      bitmap.close();
+    },
+  };
+}
+
+/** A PNG of decoded pixels (the thumbnail of what the model saw in a round). */
+export async function encodePng(image: PixelImage): Promise<Blob> {
+  const canvas = new OffscreenCanvas(image.width, image.height);
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('This browser cannot draw in a worker.');
+  const rgba: Uint8ClampedArray<ArrayBuffer> =
+    image.channels === 4 ? Uint8ClampedArray.from(image.data) : expandToRgba(image.data, image.width * image.height);
+  context.putImageData(new ImageData(rgba, image.width, image.height), 0, 0);
+  return canvas.convertToBlob({ type: 'image/png' });
+}
+
+function expandToRgba(rgb: Uint8Array | Uint8ClampedArray, pixels: number): Uint8ClampedArray<ArrayBuffer> {
+  const rgba = new Uint8ClampedArray(pixels * 4);
+  for (let i = 0; i < pixels; i++) {
+    rgba[i * 4] = rgb[i * 3] ?? 0;
+    rgba[i * 4 + 1] = rgb[i * 3 + 1] ?? 0;
+    rgba[i * 4 + 2] = rgb[i * 3 + 2] ?? 0;
+    rgba[i * 4 + 3] = 255;
+  }
+  return rgba;
+}
