@@ -1,25 +1,73 @@
-/** The page shell. The interactive app (drop an image, watch the model decide) builds on it. */
-export function App() {
+/**
+ * The page: choose an image, ask, and watch the model decide whether it needs the full image,
+ * with the visual tokens it costs. Components read the store; none of them talks to the worker.
+ */
+import type { AppStore } from '../state/index.ts';
+import { AppStoreContext } from '../state/index.ts';
+import { AnswerView } from './AnswerView.tsx';
+import { DeviceBadge } from './DeviceBadge.tsx';
+import { ErrorBanner } from './ErrorBanner.tsx';
+import { ImageFilePicker } from './ImageFilePicker.tsx';
+import { ImagePreview } from './ImagePreview.tsx';
+import { ImageUrlField } from './ImageUrlField.tsx';
+import { ModelLoadProgress } from './ModelLoadProgress.tsx';
+import { PageDropTarget } from './PageDropTarget.tsx';
+import { QuestionBox } from './QuestionBox.tsx';
+import { RunTrace } from './RunTrace.tsx';
+import { SampleGallery } from './SampleGallery.tsx';
+import { SessionTotals } from './SessionTotals.tsx';
+import { SettingsPanel } from './SettingsPanel.tsx';
+import { SuggestedQuestions } from './SuggestedQuestions.tsx';
+import { TokenMeter } from './TokenMeter.tsx';
+import './base.css';
+import './image-input.css';
+import './run.css';
+import './status.css';
+
+export function App({ store }: { store: AppStore }) {
   return (
-    <main
-      style={{
-        maxWidth: '42rem',
-        margin: '3rem auto',
-        padding: '0 1rem',
-        fontFamily: 'system-ui, sans-serif',
-        lineHeight: 1.5,
-      }}
-    >
-      <h1>VisionThink Web</h1>
-      <p>
-        A vision-language model that looks at your image at a quarter of the resolution first and asks for the full
-        image only when it needs the detail, so most questions cost a fraction of the visual tokens. Everything runs in
-        your browser; images never leave your device.
-      </p>
-      <p>
-        The interactive app is on its way. Today the engine runs from the command line:{' '}
-        <code>npm run ask -- --image photo.png --question &quot;What colour is it?&quot;</code>
-      </p>
-    </main>
+    <AppStoreContext value={store}>
+      <PageDropTarget>
+        <div className="app">
+          <header className="app-header">
+            <div>
+              <h1>VisionThink Web</h1>
+              <p className="tagline">
+                The model first looks at your image at half its width and height — a quarter of the visual tokens — and
+                asks for the full image only when it needs the detail.
+              </p>
+            </div>
+            <DeviceBadge />
+          </header>
+          <p className="privacy">Everything runs in this browser tab: your images never leave your device.</p>
+          <ErrorBanner />
+          <ModelLoadProgress />
+          <main className="layout">
+            <section className="panel" aria-labelledby="image-heading">
+              <h2 id="image-heading">Image</h2>
+              <ImageFilePicker />
+              <ImageUrlField />
+              <ImagePreview />
+              <SampleGallery />
+            </section>
+            <section className="panel" aria-labelledby="ask-heading">
+              <h2 id="ask-heading">Ask</h2>
+              <QuestionBox />
+              <SuggestedQuestions />
+              <AnswerView />
+              <RunTrace />
+            </section>
+            <aside className="panel side" aria-label="Tokens and settings">
+              <TokenMeter />
+              <SessionTotals />
+              <SettingsPanel />
+            </aside>
+          </main>
+          <footer className="muted">
+            VisionThink (arXiv 2507.13348), running on transformers.js and ONNX Runtime in your browser.
+          </footer>
+        </div>
+      </PageDropTarget>
+    </AppStoreContext>
   );
 }

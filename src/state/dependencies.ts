@@ -1,0 +1,41 @@
+/// <reference types="vite/client" />
+/**
+ * What the store needs from the browser, injected so that the store runs (and is tested) in
+ * Node, where `URL.createObjectURL` and `location` do not exist.
+ */
+import { modelChoices, type AppModelChoice } from './model-choices.ts';
+
+/** Object URLs for previews and round thumbnails; every URL created is revoked when replaced. */
+export interface ObjectUrls {
+  create(blob: Blob): string;
+  revoke(url: string): void;
+}
+
+export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
+
+export interface AppDependencies {
+  urls: ObjectUrls;
+  fetch: FetchFn;
+  /** Milliseconds from a monotonic clock (for load time and time to answer). */
+  now: () => number;
+  /** Absolute URL of the app's base folder, ending in '/' (samples and local models live under it). */
+  baseUrl: string;
+  models: readonly AppModelChoice[];
+}
+
+/** The real browser: object URLs, `fetch`, `performance.now()`, the page's base URL. */
+export function browserDependencies(): AppDependencies {
+  const baseUrl = new URL(import.meta.env.BASE_URL, location.href).href;
+  return {
+    urls: {
+      create: (blob) => URL.createObjectURL(blob),
+      revoke: (url) => {
+        URL.revokeObjectURL(url);
+      },
+    },
+    fetch: (url, init) => fetch(url, init),
+    now: () => performance.now(),
+    baseUrl,
+    models: modelChoices(baseUrl),
+  };
+}

@@ -1,0 +1,11 @@
+/** The app state: the store factory, its React hook and the selectors the UI reads. */
+export type { AppState, AppStore } from './app-state.ts';
+export type { AnswerSegment } from './answer-segments.ts';
+export { browserDependencies, type AppDependencies, type ObjectUrls } from './dependencies.ts';
+export type { VisibleError } from './error-slice.ts';
+export type { ImageOrigin } from './image-slice.ts';
+export type { RoundTrace, RunPhase } from './run-slice.ts';
+export * from './selectors.ts';
+export { POLICY_CHOICES } from './settings-slice.ts';
+export { createAppStore } from './store.ts';
+export { AppStoreContext, useAppStore } from './use-app-store.ts';

@@ -1,0 +1,114 @@
+/**
+ * How each message of a run changes the state: the engine's events (`run-event`), the
+ * thumbnails of what the model saw (`round-image`), and a worker failure during a run.
+ */
+import type { EngineEvent } from '../engine/events.ts';
+import type { WorkerMessage } from '../protocol/messages.ts';
+import type { AppState, StateChange } from './app-state.ts';
+import type { AppDependencies } from './dependencies.ts';
+import { assertNever, newError } from './errors.ts';
+import type { RoundTrace, RunState } from './run-slice.ts';
+import { addAnswered } from './session-slice.ts';
+
+type Message<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
+
+function emptyRound(round: number): RoundTrace {
+  return {
+    round,
+    started: false,
+    image: null,
+    thumbnailUrl: null,
+    text: '',
+    phase: null,
+    decision: null,
+    decisionDetail: null,
+    usage: null,
+  };
+}
+
+/** The run with round `round` changed (created when it is not there yet, kept in round order). */
+function withRound(run: RunState, round: number, change: (trace: RoundTrace) => RoundTrace): RunState {
+  const existing = run.rounds.find((trace) => trace.round === round);
+  const rounds = existing
+    ? run.rounds.map((trace) => (trace.round === round ? change(trace) : trace))
+    : [...run.rounds, change(emptyRound(round))].sort((a, b) => a.round - b.round);
+  return { ...run, rounds };
+}
+
+/** The state change for one engine event of the current run. */
+function reduceRunEvent(state: AppState, event: EngineEvent, deps: AppDependencies): StateChange {
+  const { run } = state;
+  switch (event.type) {
+    case 'plan':
+      return { run: { ...run, plan: { original: event.original, low: event.low, full: event.full } } };
+    case 'round':
+      return { run: withRound(run, event.round, (trace) => ({ ...trace, started: true, image: event.image })) };
+    case 'phase':
+      return { run: withRound(run, event.round, (trace) => ({ ...trace, phase: event.phase })) };
+    case 'text':
+      return { run: withRound(run, event.round, (trace) => ({ ...trace, text: trace.text + event.delta })) };
+    case 'usage':
+      return {
+        run: {
+          ...withRound(run, event.usage.round, (trace) => ({ ...trace, usage: event.usage })),
+          totals: event.totals,
+        },
+      };
+    case 'decision':
+      return {
+        run: withRound(run, event.round, (trace) => ({
+          ...trace,
+          decision: event.decision,
+          decisionDetail: event.detail ?? null,
+        })),
+      };
+    case 'done':
+      return {
+        run: {
+          ...run,
+          status: 'done',
+          stopping: false,
+          result: event.result,
+          totals: event.result.visualTokens,
+          elapsedMs: run.startedAt === null ? null : deps.now() - run.startedAt,
+        },
+        session: addAnswered(state.session, event.result),
+      };
+    case 'error': {
+      if (event.error.code === 'aborted') return { run: { ...run, status: 'stopped', stopping: false } };
+      const { error, errorSeq } = newError(state, event.error.code, event.error.message);
+      return { errorSeq, run: { ...run, status: 'error', stopping: false, error } };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+/** `run-event`: applied only to the run the store waits for, and only while it runs. */
+export function runEventReceived(state: AppState, message: Message<'run-event'>, deps: AppDependencies): StateChange {
+  if (state.run.requestId !== message.requestId || state.run.status !== 'running') return null;
+  return reduceRunEvent(state, message.event, deps);
+}
+
+/** `round-image`: the thumbnail of a round of the current run (it may arrive before or after its `round` event). */
+export function roundImageReceived(
+  state: AppState,
+  message: Message<'round-image'>,
+  deps: AppDependencies,
+): StateChange {
+  if (state.run.requestId !== message.requestId) return null;
+  const thumbnailUrl = deps.urls.create(message.image);
+  return {
+    run: withRound(state.run, message.round, (trace) => {
+      if (trace.thumbnailUrl) deps.urls.revoke(trace.thumbnailUrl);
+      return { ...trace, thumbnailUrl };
+    }),
+  };
+}
+
+/** `failed` for the run request (the worker stopped): the run ends with the error; question and image stay. */
+export function runFailed(state: AppState, message: Message<'failed'>): StateChange {
+  if (state.run.requestId !== message.requestId || state.run.status !== 'running') return null;
+  const { error, errorSeq } = newError(state, message.error.code, message.error.message);
+  return { errorSeq, run: { ...state.run, status: 'error', stopping: false, error } };
+}

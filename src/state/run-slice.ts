@@ -1,0 +1,142 @@
+/** The question being answered: its plan, a trace per round, the answer and its visual-token totals. */
+import type { Decision, EngineEvent, RoundUsage, RunResult, VisualTokenTotals } from '../engine/events.ts';
+import type { PolicyId } from '../engine/policies.ts';
+import type { AppState, Slice, SliceContext } from './app-state.ts';
+import type { AppDependencies } from './dependencies.ts';
+import { newError, type AppError } from './errors.ts';
+
+export type RunStatus = 'idle' | 'running' | 'done' | 'stopped' | 'error';
+export type RunPhase = Extract<EngineEvent, { type: 'phase' }>['phase'];
+/** The resolutions chosen for the question before anything ran. */
+export type RunPlan = Omit<Extract<EngineEvent, { type: 'plan' }>, 'type'>;
+export type RoundImage = NonNullable<Extract<EngineEvent, { type: 'round' }>['image']>;
+
+/** One round as it happens. */
+export interface RoundTrace {
+  round: number;
+  /** The `round` event arrived (a thumbnail may come first). */
+  started: boolean;
+  /** What the round encodes; null for a text-only round (an error turn). */
+  image: RoundImage | null;
+  /** Object URL of exactly what the model saw. */
+  thumbnailUrl: string | null;
+  /** Streamed output, special tokens skipped. */
+  text: string;
+  phase: RunPhase | null;
+  decision: Decision | null;
+  decisionDetail: string | null;
+  usage: RoundUsage | null;
+}
+
+export interface RunState {
+  status: RunStatus;
+  /** The run request the store waits for. */
+  requestId: number | null;
+  /** The question as asked (kept when the run fails, for Retry). */
+  question: string;
+  imageId: number | null;
+  policy: PolicyId | null;
+  maxVisualTokens: number | null;
+  /** Stop was pressed; the run ends at the engine's next check. */
+  stopping: boolean;
+  plan: RunPlan | null;
+  rounds: readonly RoundTrace[];
+  /** The engine's totals after the latest finished round. */
+  totals: VisualTokenTotals | null;
+  result: RunResult | null;
+  error: AppError | null;
+  startedAt: number | null;
+  /** Time to answer. */
+  elapsedMs: number | null;
+}
+
+export interface RunSlice {
+  /** The question box. Asking never clears it, so a failed run never loses the question. */
+  draft: string;
+  run: RunState;
+  setDraft: (text: string) => void;
+  /** Asks about the current image with the current settings; a running run is replaced. */
+  ask: (question: string) => void;
+  /** Asks the engine to stop the run; it ends as `stopped` when the engine confirms. */
+  stop: () => void;
+}
+
+export function idleRun(): RunState {
+  return {
+    status: 'idle',
+    requestId: null,
+    question: '',
+    imageId: null,
+    policy: null,
+    maxVisualTokens: null,
+    stopping: false,
+    plan: null,
+    rounds: [],
+    totals: null,
+    result: null,
+    error: null,
+    startedAt: null,
+    elapsedMs: null,
+  };
+}
+
+/** Revokes the round thumbnails of a run that is being replaced. */
+export function revokeRunUrls(run: RunState, deps: AppDependencies): void {
+  for (const round of run.rounds) if (round.thumbnailUrl) deps.urls.revoke(round.thumbnailUrl);
+}
+
+/** Why a question cannot be asked now, for people; null when it can. */
+export function askBlocker(state: AppState): string | null {
+  if (state.model.status === 'error') return 'The model could not be loaded. Retry loading it first.';
+  if (state.model.status !== 'ready') return 'The model is still loading.';
+  if (state.image.pending) return 'The image is still opening.';
+  if (!state.image.current) return 'Choose an image first: drop one, paste one, pick a file or a sample.';
+  return null;
+}
+
+export const createRunSlice =
+  ({ client, deps }: SliceContext): Slice<RunSlice> =>
+  (set, get) => ({
+    draft: '',
+    run: idleRun(),
+    setDraft: (text) => {
+      set({ draft: text });
+    },
+    ask: (question) => {
+      const text = question.trim();
+      if (text === '') return;
+      const state = get();
+      const blocker = askBlocker(state);
+      const image = state.image.current;
+      if (blocker !== null || image === null) {
+        // A run in progress is left alone; otherwise the refusal is shown like a failed run.
+        if (state.run.status === 'running') return;
+        revokeRunUrls(state.run, deps);
+        const { error, errorSeq } = newError(state, 'not-ready', blocker ?? 'Choose an image first.');
+        set({ draft: question, errorSeq, run: { ...idleRun(), status: 'error', question: text, error } });
+        return;
+      }
+      revokeRunUrls(state.run, deps);
+      const { policy, maxVisualTokens } = state.settings;
+      const requestId = client.run({ imageId: image.imageId, question: text, policy, maxVisualTokens });
+      set({
+        draft: question,
+        run: {
+          ...idleRun(),
+          status: 'running',
+          requestId,
+          question: text,
+          imageId: image.imageId,
+          policy,
+          maxVisualTokens,
+          startedAt: deps.now(),
+        },
+      });
+    },
+    stop: () => {
+      const { run } = get();
+      if (run.status !== 'running' || run.stopping) return;
+      client.cancel();
+      set((state) => ({ run: { ...state.run, stopping: true } }));
+    },
+  });

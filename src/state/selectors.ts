@@ -1,0 +1,239 @@
+/**
+ * Derived values: token savings, escalation rate, the budget preview, the meter, the answer
+ * view. Computed from the state, never stored. Object-returning selectors are memoised.
+ */
+import { EngineError } from '../engine/errors.ts';
+import type { Resolution } from '../engine/events.ts';
+import { planResolutions, type ResolutionPlan } from '../engine/visual-tokens.ts';
+import { segmentTurn, type AnswerSegment } from './answer-segments.ts';
+import type { AppState } from './app-state.ts';
+import { visibleError } from './error-slice.ts';
+import { memoSelector } from './memo.ts';
+import type { AppModelChoice } from './model-choices.ts';
+import { askBlocker, type RunState } from './run-slice.ts';
+import type { SessionState } from './session-slice.ts';
+import { budgetLimits } from './settings-slice.ts';
+
+/** Why Ask is not possible now (for people), or null. */
+export const selectAskBlocker = askBlocker;
+
+export const selectVisibleError = memoSelector(
+  (s) => [
+    s.model.error,
+    s.image.error,
+    s.image.retryAddress,
+    s.run.status,
+    s.run.error,
+    s.run.question,
+    s.dismissedErrorSeq,
+  ],
+  visibleError,
+);
+
+export const selectSelectedModel = (state: AppState): AppModelChoice | null =>
+  state.model.choices.find((choice) => choice.id === state.model.selectedId) ?? null;
+
+/** Bytes of all model files so far; `total` counts only files whose size is known. */
+export const selectLoadTotals = memoSelector(
+  (s) => [s.model.files],
+  ({ model }) => ({
+    loaded: model.files.reduce((sum, file) => sum + file.loaded, 0),
+    total: model.files.reduce((sum, file) => sum + file.total, 0),
+    sizesKnown: model.files.every((file) => file.total > 0),
+  }),
+);
+
+/** "WebGPU — <adapter>" or "WASM, N threads"; null before the worker has said. */
+export function selectDeviceLabel(state: AppState): string | null {
+  const { device } = state.model;
+  if (!device) return null;
+  if (device.kind === 'webgpu') return `WebGPU — ${device.description}`;
+  return /^wasm\b/i.test(device.description) ? device.description : `WASM — ${device.description}`;
+}
+
+export const selectBudgetLimits = memoSelector(
+  (s) => [s.model.geometry],
+  (s) => budgetLimits(s.model.geometry),
+);
+
+export type BudgetPreview =
+  | { kind: 'none' }
+  | { kind: 'plan'; plan: ResolutionPlan; width: number; height: number }
+  | { kind: 'error'; message: string };
+
+/** The visual tokens the low and the full pass would cost for the current image and budget. */
+export const selectBudgetPreview = memoSelector(
+  (s) => [s.model.geometry, s.image.current?.width, s.image.current?.height, s.settings.maxVisualTokens],
+  (s): BudgetPreview => {
+    const { geometry } = s.model;
+    const image = s.image.current;
+    if (!geometry || !image) return { kind: 'none' };
+    try {
+      const plan = planResolutions(image.width, image.height, geometry, s.settings.maxVisualTokens);
+      return { kind: 'plan', plan, width: image.width, height: image.height };
+    } catch (error) {
+      if (error instanceof EngineError) return { kind: 'error', message: error.message };
+      throw error;
+    }
+  },
+);
+
+/** Saved visual tokens as a fraction of the baseline (negative when an escalation cost extra). */
+export function savedFraction(saved: number, baseline: number): number | null {
+  return baseline > 0 ? saved / baseline : null;
+}
+
+export interface MeterView {
+  status: RunState['status'];
+  /** The model asked for the full image and it was (or is being) served. */
+  escalated: boolean;
+  /** Visual tokens spent on low-resolution images. */
+  lowTokens: number;
+  /** Visual tokens spent on full-resolution images (counted from the moment the model asks). */
+  fullTokens: number;
+  used: number;
+  /** What the question costs when it goes straight to full resolution. */
+  baseline: number;
+  /** `baseline - used`; negative when escalating cost more than going straight to full. */
+  saved: number;
+  savedFraction: number | null;
+  /** The bar's full width: the most a question can cost (a low and a full pass). */
+  scale: number;
+}
+
+/** The token meter of the current question; null before its plan arrives. */
+export const selectMeter = memoSelector(
+  (s) => [s.run.plan, s.run.rounds, s.run.result, s.run.status],
+  ({ run }): MeterView | null => {
+    const { plan } = run;
+    if (!plan) return null;
+    const tokensAt = { low: 0, full: 0 } satisfies Record<Resolution, number>;
+    let escalated = false;
+    if (run.result) {
+      for (const round of run.result.rounds) if (round.image) tokensAt[round.image.resolution] += round.visualTokens;
+      escalated = run.result.escalated;
+    } else {
+      for (const round of run.rounds)
+        if (round.started && round.image) tokensAt[round.image.resolution] += round.image.visualTokens;
+      const asked = run.rounds.find((round) => round.decision === 'escalate');
+      escalated = asked !== undefined;
+      // The full image is counted the moment the model asks, before its round starts.
+      const served = asked && run.rounds.some((round) => round.round > asked.round && round.started);
+      if (asked && !served) tokensAt.full += plan.full.visualTokens;
+    }
+    const used = run.result?.visualTokens.used ?? tokensAt.low + tokensAt.full;
+    const baseline = run.result?.visualTokens.fullResolution ?? plan.full.visualTokens;
+    const saved = baseline - used;
+    return {
+      status: run.status,
+      escalated,
+      lowTokens: tokensAt.low,
+      fullTokens: tokensAt.full,
+      used,
+      baseline,
+      saved,
+      savedFraction: savedFraction(saved, baseline),
+      scale: Math.max(plan.low.visualTokens + plan.full.visualTokens, used, 1),
+    };
+  },
+);
+
+export interface SessionSummary {
+  questions: number;
+  escalations: number;
+  used: number;
+  baseline: number;
+  saved: number;
+  savedFraction: number | null;
+  /** Share of answered questions the model escalated (VisionThink's resize ratio). */
+  escalationRate: number | null;
+  /** Measured prefill cost of one token on this device. */
+  msPerPrefillToken: number | null;
+  /** `saved` × the measured cost of a prefilled token (negative when tokens were spent extra). */
+  prefillMsSaved: number | null;
+}
+
+function msPerPrefillToken(session: SessionState): number | null {
+  return session.prefilledTokens > 0 ? session.prefillMs / session.prefilledTokens : null;
+}
+
+export const selectSessionSummary = memoSelector(
+  (s) => [s.session],
+  ({ session }): SessionSummary => {
+    const saved = session.baselineTokens - session.usedTokens;
+    const perToken = msPerPrefillToken(session);
+    return {
+      questions: session.questions,
+      escalations: session.escalations,
+      used: session.usedTokens,
+      baseline: session.baselineTokens,
+      saved,
+      savedFraction: savedFraction(saved, session.baselineTokens),
+      escalationRate: session.questions > 0 ? session.escalations / session.questions : null,
+      msPerPrefillToken: perToken,
+      prefillMsSaved: perToken === null ? null : saved * perToken,
+    };
+  },
+);
+
+/** Estimated prefill time the current question saved, from the session's measured cost per token. */
+export function selectQuestionPrefillMsSaved(state: AppState): number | null {
+  const meter = selectMeter(state);
+  const perToken = msPerPrefillToken(state.session);
+  if (!meter || state.run.status !== 'done' || perToken === null) return null;
+  return meter.saved * perToken;
+}
+
+const GENERIC_QUESTIONS: readonly string[] = [
+  'What colour is the image mostly?',
+  'What does the text say?',
+  'Describe the image in one sentence.',
+];
+
+/** The chosen sample's questions, or generic ones for any other image. */
+export const selectSuggestedQuestions = memoSelector(
+  (s) => [s.image.current?.sampleId, s.samples.items],
+  (s): readonly string[] => {
+    const sampleId = s.image.current?.sampleId;
+    const sample = s.samples.items.find((item) => item.id === sampleId);
+    return sample && sample.questions.length > 0 ? sample.questions : GENERIC_QUESTIONS;
+  },
+);
+
+export interface AnswerRoundView {
+  round: number;
+  resolution: Resolution | null;
+  segments: AnswerSegment[];
+}
+
+export interface AnswerView {
+  rounds: AnswerRoundView[];
+  /** The final answer, or the answer streaming in; null when there is none (yet). */
+  answer: string | null;
+  /** The answer is final. */
+  complete: boolean;
+}
+
+export const selectAnswerView = memoSelector(
+  (s) => [s.run.rounds, s.run.result, s.run.status],
+  ({ run }): AnswerView => {
+    const streaming = run.status === 'running';
+    const rounds = run.rounds
+      .filter((round) => round.text !== '')
+      .map((round) => ({
+        round: round.round,
+        resolution: round.image?.resolution ?? null,
+        segments: segmentTurn(round.text, streaming),
+      }));
+    if (run.result) {
+      const last = run.rounds[run.rounds.length - 1];
+      const answered = last?.decision !== 'unserved';
+      return { rounds, answer: answered ? run.result.answer : null, complete: answered };
+    }
+    let answer: string | null = null;
+    for (const round of rounds) {
+      for (const segment of round.segments) if (segment.kind === 'answer') answer = segment.text;
+    }
+    return { rounds, answer, complete: false };
+  },
+);

@@ -1,0 +1,44 @@
+/** Totals over every question answered since the page opened. */
+import type { RunResult } from '../engine/events.ts';
+import type { Slice } from './app-state.ts';
+
+export interface SessionState {
+  /** Questions that ran to an answer (stopped and failed runs are not counted). */
+  questions: number;
+  /** Of those, how many the model escalated to the full image. */
+  escalations: number;
+  /** Visual tokens the answered questions used. */
+  usedTokens: number;
+  /** Visual tokens they would have used at full resolution. */
+  baselineTokens: number;
+  /** Measured prefill time and the tokens it prefilled, for the cost of one prefilled token. */
+  prefillMs: number;
+  prefilledTokens: number;
+}
+
+export interface SessionSlice {
+  session: SessionState;
+}
+
+export const EMPTY_SESSION: SessionState = {
+  questions: 0,
+  escalations: 0,
+  usedTokens: 0,
+  baselineTokens: 0,
+  prefillMs: 0,
+  prefilledTokens: 0,
+};
+
+/** The session after one more answered question. */
+export function addAnswered(session: SessionState, result: RunResult): SessionState {
+  return {
+    questions: session.questions + 1,
+    escalations: session.escalations + (result.escalated ? 1 : 0),
+    usedTokens: session.usedTokens + result.visualTokens.used,
+    baselineTokens: session.baselineTokens + result.visualTokens.fullResolution,
+    prefillMs: session.prefillMs + result.rounds.reduce((sum, round) => sum + round.ms.prefill, 0),
+    prefilledTokens: session.prefilledTokens + result.rounds.reduce((sum, round) => sum + round.prefilledTokens, 0),
+  };
+}
+
+export const createSessionSlice = (): Slice<SessionSlice> => () => ({ session: EMPTY_SESSION });

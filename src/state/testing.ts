@@ -1,0 +1,208 @@
+/** Fakes for the store's tests: an engine client that records calls, object URLs, fetch. */
+import type { EngineClient, RunParams } from '../client/engine-client.ts';
+import type { EngineEvent, RoundUsage, RunResult } from '../engine/events.ts';
+import type { ImageGeometry } from '../engine/visual-tokens.ts';
+import type { ModelChoice, WorkerMessage } from '../protocol/messages.ts';
+import type { AppStore } from './app-state.ts';
+import type { AppDependencies, FetchFn } from './dependencies.ts';
+import { modelChoices } from './model-choices.ts';
+import { createAppStore } from './store.ts';
+
+export type ClientCall =
+  | { type: 'load'; requestId: number; model: ModelChoice }
+  | { type: 'open-image'; requestId: number; image: Blob }
+  | ({ type: 'run'; requestId: number } & RunParams)
+  | { type: 'cancel' };
+
+/** Numbers requests like the real client and records every call. */
+export class FakeEngineClient implements EngineClient {
+  readonly calls: ClientCall[] = [];
+  private nextId = 1;
+  private readonly listeners = new Set<(message: WorkerMessage) => void>();
+
+  load(model: ModelChoice): number {
+    const requestId = this.nextId++;
+    this.calls.push({ type: 'load', requestId, model });
+    return requestId;
+  }
+  openImage(image: Blob): number {
+    const requestId = this.nextId++;
+    this.calls.push({ type: 'open-image', requestId, image });
+    return requestId;
+  }
+  run(params: RunParams): number {
+    const requestId = this.nextId++;
+    this.calls.push({ type: 'run', requestId, ...params });
+    return requestId;
+  }
+  cancel(): void {
+    this.calls.push({ type: 'cancel' });
+  }
+  subscribe(listener: (message: WorkerMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Delivers a message as the worker would. */
+  emit(message: WorkerMessage): void {
+    for (const listener of this.listeners) listener(message);
+  }
+  /** The request id of the latest call of `type`. */
+  last(type: 'load' | 'open-image' | 'run'): number {
+    const call = this.calls.findLast((entry) => entry.type === type);
+    if (!call || call.type === 'cancel') throw new Error(`No ${type} call`);
+    return call.requestId;
+  }
+  count(type: ClientCall['type']): number {
+    return this.calls.filter((entry) => entry.type === type).length;
+  }
+}
+
+/** Object URLs as `blob:fake/N`, tracking which are still live. */
+export class FakeObjectUrls {
+  readonly live = new Set<string>();
+  readonly revoked: string[] = [];
+  /** What each URL was made from. */
+  readonly blobs = new Map<string, Blob>();
+  private next = 1;
+  create = (blob: Blob): string => {
+    const url = `blob:fake/${this.next++}`;
+    this.blobs.set(url, blob);
+    this.live.add(url);
+    return url;
+  };
+  revoke = (url: string): void => {
+    this.live.delete(url);
+    this.revoked.push(url);
+  };
+}
+
+/** Answers `fetch` from a table of URL → response (or error); anything else is a 404. */
+export function fakeFetch(table: Record<string, Response | Error | (() => Promise<Response>)>): FetchFn & {
+  requests: string[];
+} {
+  const requests: string[] = [];
+  const fn = async (url: string): Promise<Response> => {
+    requests.push(url);
+    const entry = table[url];
+    if (entry instanceof Error) throw entry;
+    if (typeof entry === 'function') return entry();
+    return entry?.clone() ?? new Response('not found', { status: 404, statusText: 'Not Found' });
+  };
+  return Object.assign(fn, { requests });
+}
+
+export const BASE_URL = 'http://app.test/';
+
+/** The test model's image settings (public/models/visionthink-test/preprocessor_config.json). */
+export const TEST_GEOMETRY: ImageGeometry = {
+  patchSize: 14,
+  mergeSize: 2,
+  temporalPatchSize: 2,
+  minPixels: 3136,
+  maxPixels: 1_003_520,
+};
+
+export interface Harness {
+  store: AppStore;
+  client: FakeEngineClient;
+  urls: FakeObjectUrls;
+  clock: { now: number };
+}
+
+/** A store on fakes; `fetch` defaults to answering 404 for everything. */
+export function createHarness(fetchFn: FetchFn = fakeFetch({})): Harness {
+  const client = new FakeEngineClient();
+  const urls = new FakeObjectUrls();
+  const clock = { now: 1000 };
+  const deps: AppDependencies = {
+    urls,
+    fetch: fetchFn,
+    now: () => clock.now,
+    baseUrl: BASE_URL,
+    models: modelChoices(BASE_URL),
+  };
+  return { store: createAppStore(client, deps), client, urls, clock };
+}
+
+export const pngBlob = (): Blob => new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' });
+
+/** Loads the model and opens a `width` × `height` image; returns the image id. */
+export function readyWithImage({ store, client }: Harness, width = 896, height = 672): number {
+  client.emit({ type: 'loaded', requestId: client.last('load'), modelId: 'visionthink-test', geometry: TEST_GEOMETRY });
+  store.getState().openImage(pngBlob(), 'picture.png', 'file');
+  const imageId = 7;
+  client.emit({ type: 'image-opened', requestId: client.last('open-image'), imageId, width, height });
+  return imageId;
+}
+
+/** Delivers run events of the latest run. */
+export function emitRun(client: FakeEngineClient, ...events: EngineEvent[]): void {
+  for (const event of events) client.emit({ type: 'run-event', requestId: client.last('run'), event });
+}
+
+export function usage(round: number, resolution: 'low' | 'full' | null, visualTokens: number): RoundUsage {
+  const sizes = { low: { width: 448, height: 336 }, full: { width: 896, height: 672 } };
+  return {
+    round,
+    image: resolution ? { ...sizes[resolution], resolution } : null,
+    visualTokens,
+    promptTokens: 400 + visualTokens,
+    prefilledTokens: 300 + visualTokens,
+    generatedTokens: 20,
+    output: '',
+    ms: { encode: 5, prefill: (300 + visualTokens) / 10, decode: 40 },
+  };
+}
+
+/** The events of a 896×672 question (192 low / 768 full tokens), escalated or not. */
+export function runEvents(escalate: boolean): { events: EngineEvent[]; result: RunResult } {
+  const plan: EngineEvent = {
+    type: 'plan',
+    original: { width: 896, height: 672 },
+    low: { width: 448, height: 336, visualTokens: 192 },
+    full: { width: 896, height: 672, visualTokens: 768 },
+  };
+  const round1: EngineEvent[] = [
+    { type: 'round', round: 1, image: { width: 448, height: 336, resolution: 'low', visualTokens: 192 } },
+    { type: 'phase', round: 1, phase: 'encode-low' },
+    { type: 'phase', round: 1, phase: 'prefill' },
+    { type: 'phase', round: 1, phase: 'decode' },
+  ];
+  const rounds = [usage(1, 'low', 192)];
+  const events: EngineEvent[] = [plan, ...round1];
+  if (escalate) {
+    rounds.push(usage(2, 'full', 768));
+    events.push(
+      { type: 'text', round: 1, delta: '<think>Fine detail.</think>' },
+      {
+        type: 'text',
+        round: 1,
+        delta: '<tool_call>\n{"name": "resize_image", "arguments": {"action": "resize"}}\n</tool_call>',
+      },
+      { type: 'usage', usage: rounds[0] as RoundUsage, totals: { used: 192, fullResolution: 768, saved: 576 } },
+      { type: 'decision', round: 1, decision: 'escalate' },
+      { type: 'round', round: 2, image: { width: 896, height: 672, resolution: 'full', visualTokens: 768 } },
+      { type: 'phase', round: 2, phase: 'encode-full' },
+      { type: 'text', round: 2, delta: '<think>Now I see.</think><answer>blue</answer>' },
+      { type: 'usage', usage: rounds[1] as RoundUsage, totals: { used: 960, fullResolution: 768, saved: -192 } },
+      { type: 'decision', round: 2, decision: 'answer' },
+    );
+  } else {
+    events.push(
+      { type: 'text', round: 1, delta: '<think>Simple.</think><answer>red</answer>' },
+      { type: 'usage', usage: rounds[0] as RoundUsage, totals: { used: 192, fullResolution: 768, saved: 576 } },
+      { type: 'decision', round: 1, decision: 'answer' },
+    );
+  }
+  const used = escalate ? 960 : 192;
+  const result: RunResult = {
+    answer: escalate ? 'blue' : 'red',
+    escalated: escalate,
+    policy: 'visionthink',
+    rounds,
+    visualTokens: { used, fullResolution: 768, saved: 768 - used },
+    transcript: '',
+  };
+  return { events: [...events, { type: 'done', result }], result };
+}

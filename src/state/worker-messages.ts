@@ -1,0 +1,31 @@
+/** Maps every worker message to one state change (see `AppState.applyWorkerMessage`). */
+import type { WorkerMessage } from '../protocol/messages.ts';
+import type { AppState, StateChange } from './app-state.ts';
+import type { AppDependencies } from './dependencies.ts';
+import { assertNever } from './errors.ts';
+import { imageFailed, imageOpened } from './image-slice.ts';
+import { deviceDetected, loadProgressed, modelFailed, modelLoaded } from './model-slice.ts';
+import { roundImageReceived, runEventReceived, runFailed } from './run-events.ts';
+
+/** The change `message` makes to `state`; null for a message of a request the store no longer waits for. */
+export function reduceWorkerMessage(state: AppState, message: WorkerMessage, deps: AppDependencies): StateChange {
+  switch (message.type) {
+    case 'device':
+      return deviceDetected(state, message);
+    case 'load-progress':
+      return loadProgressed(state, message);
+    case 'loaded':
+      return modelLoaded(state, message, deps);
+    case 'image-opened':
+      return imageOpened(state, message, deps);
+    case 'run-event':
+      return runEventReceived(state, message, deps);
+    case 'round-image':
+      return roundImageReceived(state, message, deps);
+    case 'failed':
+      // Request ids are unique across kinds, so at most one of these matches.
+      return modelFailed(state, message) ?? imageFailed(state, message) ?? runFailed(state, message);
+    default:
+      return assertNever(message);
+  }
+}

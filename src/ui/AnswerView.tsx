@@ -1,0 +1,65 @@
+/**
+ * The answer as it streams: each round's reasoning collapsed, the request for the full image
+ * as a plain sentence, and the final answer set apart.
+ */
+import type { AnswerSegment } from '../state/index.ts';
+import { selectAnswerView, useAppStore } from '../state/index.ts';
+
+function Segment({ segment, round }: { segment: AnswerSegment; round: number }) {
+  switch (segment.kind) {
+    case 'think':
+      return (
+        <details className="reasoning">
+          <summary>
+            Reasoning{round > 1 ? ` (round ${round})` : ''}
+            {segment.complete ? '' : ' — thinking…'}
+          </summary>
+          <p>{segment.text}</p>
+        </details>
+      );
+    case 'tool-call':
+      return <p className="tool-call">↗ The model asked for the full image.</p>;
+    case 'text':
+      return <p className="stray-text">{segment.text}</p>;
+    case 'answer':
+      // Shown once, below, as the answer.
+      return null;
+  }
+}
+
+export function AnswerView() {
+  const view = useAppStore(selectAnswerView);
+  const status = useAppStore((s) => s.run.status);
+  const question = useAppStore((s) => s.run.question);
+  const running = status === 'running';
+
+  return (
+    <section className="answer" aria-labelledby="answer-heading" data-testid="answer" aria-busy={running}>
+      <h2 id="answer-heading">Answer</h2>
+      {status === 'idle' ? (
+        <p className="muted">The answer appears here as the model writes it.</p>
+      ) : (
+        <>
+          <p className="asked">
+            <span className="muted">You asked:</span> {question}
+          </p>
+          {view.rounds.map((round) =>
+            round.segments.map((segment, index) => (
+              <Segment key={`${round.round}-${index}`} segment={segment} round={round.round} />
+            )),
+          )}
+          {view.answer !== null && (
+            <p className={view.complete ? 'final-answer' : 'final-answer streaming'} data-testid="answer.final">
+              {view.answer}
+            </p>
+          )}
+          {running && view.answer === null && <p className="muted">Working…</p>}
+          {status === 'stopped' && <p className="muted">Stopped.</p>}
+          {status === 'done' && view.answer === null && (
+            <p className="muted">The model ended without an answer (it asked for another look after its last round).</p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,22 @@
+/** Where the model runs, and why not on the GPU when it falls back. */
+import { selectDeviceLabel, useAppStore } from '../state/index.ts';
+
+export function DeviceBadge() {
+  const label = useAppStore(selectDeviceLabel);
+  const device = useAppStore((s) => s.model.device);
+
+  return (
+    <div className="device">
+      {/* The badge stays empty until the worker says which device runs the model. */}
+      <span className={`badge ${device?.kind ?? 'unknown'}`} data-testid="device" data-kind={device?.kind}>
+        {label}
+      </span>
+      {label === null && <span className="muted">Checking the device…</span>}
+      {device?.fallbackReason && (
+        <p className="notice" role="status" data-testid="device.notice">
+          Running on the CPU (WASM), which is slower, because WebGPU is not available: {device.fallbackReason}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+/** Download progress of the model: a bar per file and one in total, in bytes. */
+import { selectLoadTotals, selectSelectedModel, useAppStore } from '../state/index.ts';
+import { formatBytes, formatMs } from './format.ts';
+
+function ProgressBar({ label, loaded, total }: { label: string; loaded: number; total: number }) {
+  const known = total > 0;
+  const text = known ? `${formatBytes(loaded)} of ${formatBytes(total)}` : formatBytes(loaded);
+  return (
+    <div className="progress-row">
+      <div className="progress-label">
+        <span className="file-name">{label}</span>
+        <span className="muted">{text}</span>
+      </div>
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={known ? total : undefined}
+        aria-valuenow={known ? loaded : undefined}
+        aria-valuetext={text}
+      >
+        <div
+          className={known ? 'progress-fill' : 'progress-fill indeterminate'}
+          style={known ? { width: `${Math.min(100, (100 * loaded) / total)}%` } : undefined}
+        />
+      </div>
+    </div>
+  );
+}
+
+export function ModelLoadProgress() {
+  const model = useAppStore((s) => s.model);
+  const totals = useAppStore(selectLoadTotals);
+  const choice = useAppStore(selectSelectedModel);
+  if (model.status === 'idle') return null;
+
+  const loading = model.status === 'loading';
+  const total = totals.sizesKnown ? totals.total : 0;
+  return (
+    <section
+      className="load-progress"
+      aria-labelledby="load-heading"
+      data-testid="load-progress"
+      data-status={model.status}
+    >
+      <h2 id="load-heading" className="small-heading">
+        {loading
+          ? `Loading ${choice?.label ?? 'the model'}…`
+          : model.status === 'ready'
+            ? `Model ready${model.loadMs === null ? '' : ` (loaded in ${formatMs(model.loadMs)})`}`
+            : 'The model could not be loaded'}
+      </h2>
+      <ProgressBar label="All files" loaded={totals.loaded} total={total} />
+      {model.files.length > 0 && (
+        <details className="file-progress" open={loading}>
+          <summary>Files ({model.files.length})</summary>
+          {model.files.map((file) => (
+            <ProgressBar key={file.file} label={file.file} loaded={file.loaded} total={file.total} />
+          ))}
+        </details>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,66 @@
+/** The question box with Ask and Stop. Enter asks; Shift+Enter starts a new line. */
+import { useId, type SubmitEvent, type KeyboardEvent } from 'react';
+import { selectAskBlocker, useAppStore } from '../state/index.ts';
+
+export function QuestionBox() {
+  const draft = useAppStore((s) => s.draft);
+  const setDraft = useAppStore((s) => s.setDraft);
+  const ask = useAppStore((s) => s.ask);
+  const stop = useAppStore((s) => s.stop);
+  const running = useAppStore((s) => s.run.status === 'running');
+  const stopping = useAppStore((s) => s.run.stopping);
+  const blocker = useAppStore(selectAskBlocker);
+  const inputId = useId();
+  const hintId = useId();
+  const canAsk = blocker === null && draft.trim() !== '';
+
+  const submit = (): void => {
+    if (canAsk) ask(draft);
+  };
+  const onSubmit = (event: SubmitEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    submit();
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>): void => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <form className="question-box" onSubmit={onSubmit}>
+      <label htmlFor={inputId}>Your question about the image</label>
+      <textarea
+        id={inputId}
+        data-testid="question"
+        rows={2}
+        value={draft}
+        placeholder="What does the sign say?"
+        aria-describedby={hintId}
+        onChange={(event) => {
+          setDraft(event.target.value);
+        }}
+        onKeyDown={onKeyDown}
+      />
+      <div className="inline-row">
+        <button type="submit" className="primary" data-testid="ask" disabled={!canAsk}>
+          Ask
+        </button>
+        <button
+          type="button"
+          data-testid="stop"
+          disabled={!running || stopping}
+          onClick={() => {
+            stop();
+          }}
+        >
+          {stopping ? 'Stopping…' : 'Stop'}
+        </button>
+        <p id={hintId} className="muted hint">
+          {blocker ?? 'Enter asks, Shift+Enter starts a new line.'}
+        </p>
+      </div>
+    </form>
+  );
+}

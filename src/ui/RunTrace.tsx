@@ -1,0 +1,107 @@
+/**
+ * What happened, round by round: the image each round encoded (a thumbnail of exactly what
+ * the model saw), its size and visual tokens, the phase while running, and the decision.
+ */
+import type { RoundTrace } from '../state/index.ts';
+import { selectMeter, useAppStore } from '../state/index.ts';
+import { formatMs, formatSize } from './format.ts';
+import { DECISION_LABELS, PHASE_LABELS } from './labels.ts';
+
+function RoundItem({ trace, running }: { trace: RoundTrace; running: boolean }) {
+  const { image } = trace;
+  const what = image
+    ? `${image.resolution === 'low' ? 'Low resolution' : 'Full resolution'} at ${formatSize(image.width, image.height)}`
+    : 'Text only (no new image)';
+  return (
+    <li className="trace-round" data-testid={`trace.round-${trace.round}`}>
+      {trace.thumbnailUrl && image ? (
+        <img
+          className="trace-thumb"
+          decoding="async"
+          src={trace.thumbnailUrl}
+          alt={`What the model saw in round ${trace.round}: ${formatSize(image.width, image.height)} pixels`}
+        />
+      ) : (
+        <div className="trace-thumb placeholder" aria-hidden="true" />
+      )}
+      <div className="trace-body">
+        <p className="trace-title">
+          <strong>Round {trace.round}</strong> · {what}
+          {image && (
+            <>
+              {' '}
+              ·{' '}
+              <span data-testid={`trace.round-${trace.round}.tokens`} data-value={image.visualTokens}>
+                {image.visualTokens}
+              </span>{' '}
+              visual tokens
+            </>
+          )}
+        </p>
+        {running && trace.decision === null && trace.phase && (
+          <p className="trace-phase" role="status">
+            {PHASE_LABELS[trace.phase]}
+          </p>
+        )}
+        {trace.usage && (
+          <p className="muted trace-usage">
+            {trace.usage.prefilledTokens} tokens prefilled in {formatMs(trace.usage.ms.prefill)},{' '}
+            {trace.usage.generatedTokens} generated in {formatMs(trace.usage.ms.decode)}
+          </p>
+        )}
+        {trace.decision && (
+          <p
+            className={`trace-decision decision-${trace.decision}`}
+            data-testid={`trace.round-${trace.round}.decision`}
+          >
+            → {DECISION_LABELS[trace.decision]}
+            {trace.decisionDetail && trace.decision !== 'escalate' && (
+              <span className="muted"> ({trace.decisionDetail})</span>
+            )}
+          </p>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function endingNote(escalated: boolean, fullTokens: number): string {
+  if (escalated) return ' after asking for the full image';
+  return fullTokens > 0 ? ' from the full image' : ' from the low-resolution image alone';
+}
+
+export function RunTrace() {
+  const run = useAppStore((s) => s.run);
+  const meter = useAppStore(selectMeter);
+  const running = run.status === 'running';
+  const rounds = run.rounds.filter((trace) => trace.started);
+
+  return (
+    <section className="trace" aria-labelledby="trace-heading" data-testid="trace">
+      <h2 id="trace-heading">What the model did</h2>
+      {run.plan === null && rounds.length === 0 ? (
+        <p className="muted">Each round appears here with the image the model saw.</p>
+      ) : (
+        <ol className="trace-list">
+          {run.plan && (
+            <li className="trace-plan muted">
+              Original image {formatSize(run.plan.original.width, run.plan.original.height)}; the full image would cost{' '}
+              {run.plan.full.visualTokens} visual tokens.
+            </li>
+          )}
+          {rounds.map((trace) => (
+            <RoundItem key={trace.round} trace={trace} running={running} />
+          ))}
+          {run.status === 'done' && (
+            <li className="trace-end">
+              Answered{run.elapsedMs === null ? '' : ` in ${formatMs(run.elapsedMs)}`}
+              {endingNote(run.result?.escalated ?? false, meter?.fullTokens ?? 0)}.
+            </li>
+          )}
+          {run.status === 'stopped' && <li className="trace-end">Stopped.</li>}
+          {run.status === 'error' && <li className="trace-end">The run failed (see the message above).</li>}
+        </ol>
+      )}
+    </section>
+  );
+}

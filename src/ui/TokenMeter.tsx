@@ -1,0 +1,97 @@
+/**
+ * The live token-savings meter of the current question: a bar of the visual tokens spent
+ * (low-resolution, then full-resolution when the model asks for it, growing with a
+ * transition) against the always-full-resolution baseline, then used / baseline / saved.
+ */
+import { selectMeter, selectQuestionPrefillMsSaved, useAppStore } from '../state/index.ts';
+import { formatMs, formatPercent } from './format.ts';
+
+const percentOf = (part: number, whole: number): string => `${(100 * part) / whole}%`;
+
+export function TokenMeter() {
+  const meter = useAppStore(selectMeter);
+  const prefillMsSaved = useAppStore(selectQuestionPrefillMsSaved);
+
+  if (!meter) {
+    return (
+      <section className="meter" aria-labelledby="meter-heading">
+        <h2 id="meter-heading">Visual tokens</h2>
+        <p className="muted">Ask a question to see what it costs against looking at the full image straight away.</p>
+      </section>
+    );
+  }
+
+  const running = meter.status === 'running';
+  const extra = meter.saved < 0;
+  const valueText = `${meter.used} visual tokens used; going straight to full resolution costs ${meter.baseline}`;
+  return (
+    <section className="meter" aria-labelledby="meter-heading">
+      <h2 id="meter-heading">Visual tokens</h2>
+      <div
+        className="meter-track"
+        role="meter"
+        data-testid="meter"
+        aria-label="Visual tokens used for this question"
+        aria-valuemin={0}
+        aria-valuemax={meter.scale}
+        aria-valuenow={meter.used}
+        aria-valuetext={valueText}
+      >
+        <div className="meter-bar">
+          {/* Transforms, not widths, so the growth animates on the compositor while the model runs. */}
+          <div className="meter-fill low" style={{ transform: `scaleX(${meter.lowTokens / meter.scale})` }} />
+          <div
+            className="meter-fill full"
+            style={{
+              transform: `translateX(${percentOf(meter.lowTokens, meter.scale)}) scaleX(${meter.fullTokens / meter.scale})`,
+            }}
+          />
+        </div>
+        <div className="meter-baseline" style={{ left: percentOf(meter.baseline, meter.scale) }} aria-hidden="true">
+          <span>full resolution</span>
+        </div>
+      </div>
+      <p className="meter-legend" aria-hidden="true">
+        <span className="swatch low" /> low resolution <span className="swatch full" /> full resolution
+      </p>
+      <p className="meter-stage" role="status">
+        {running
+          ? meter.escalated
+            ? `The model asked for the full image: +${meter.fullTokens} visual tokens.`
+            : meter.fullTokens > 0
+              ? 'Looking at the full image.'
+              : 'First look at a quarter of the pixels.'
+          : meter.status === 'done'
+            ? extra
+              ? `Asking for the full image cost ${-meter.saved} visual tokens more than going straight to it.`
+              : `Saved ${meter.saved} visual tokens (${formatPercent(meter.savedFraction ?? 0)}).`
+            : 'Tokens spent before the run ended.'}
+      </p>
+      <dl className="numbers">
+        <div>
+          <dt>Used</dt>
+          <dd data-testid="meter.used" data-value={meter.used}>
+            {meter.used}
+          </dd>
+        </div>
+        <div>
+          <dt>Full-resolution baseline</dt>
+          <dd data-testid="meter.baseline" data-value={meter.baseline}>
+            {meter.baseline}
+          </dd>
+        </div>
+        <div>
+          <dt>{extra ? 'Saved (negative: extra)' : running ? 'Saved so far' : 'Saved'}</dt>
+          <dd data-testid="meter.saved" data-value={meter.saved} className={extra ? 'negative' : undefined}>
+            {meter.saved}
+          </dd>
+        </div>
+      </dl>
+      {prefillMsSaved !== null && (
+        <p className="muted">
+          Estimated prefill time {prefillMsSaved >= 0 ? 'saved' : 'added'}: {formatMs(Math.abs(prefillMsSaved))}
+        </p>
+      )}
+    </section>
+  );
+}
