@@ -1,0 +1,67 @@
+/** Every way in for an image besides the file picker, and what happens with files that are not images. */
+import { expect, test } from './support/app.ts';
+import { expectedTokens, sampleImage } from './support/images.ts';
+
+interface GalleryEntry {
+  id: string;
+  file: string;
+  label: string;
+  questions: string[];
+}
+
+test('a pasted image is answered', async ({ app }) => {
+  const image = await sampleImage('plain', 'yellow', 640, 480);
+  await app.open();
+  await app.paste(image);
+  await app.ask();
+  await app.expectAnswer('yellow');
+  await app.expectMeter(expectedTokens(image.width, image.height, false));
+});
+
+test('an image from a URL is answered', async ({ app }) => {
+  const response = await app.page.request.get('/samples/index.json');
+  expect(response.ok(), 'the gallery index is served').toBe(true);
+  const gallery = (await response.json()) as GalleryEntry[];
+  const entry = gallery.find((e) => e.id === 'detailed-green-896x672');
+  expect(entry, 'the gallery lists detailed-green-896x672').toBeDefined();
+  if (!entry) return;
+
+  await app.open();
+  await app.enterUrl(new URL(`/samples/${entry.file}`, app.origin).href);
+  await app.ask();
+  await app.expectAnswer('green');
+  await app.expectMeter(expectedTokens(896, 672, true));
+});
+
+test('a file that is not an image gets a clear error, and the app still works', async ({ app }) => {
+  await app.open();
+  await app.chooseFile({
+    name: 'notes.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('Shopping list: eggs, flour, milk.\n'),
+  });
+  await app.expectReadableError(/image/i);
+
+  const image = await sampleImage('plain', 'cyan', 448, 336);
+  await app.chooseImage(image);
+  await app.ask();
+  await app.expectAnswer('cyan');
+  await expect(app.byId('error')).toBeHidden();
+});
+
+test('a corrupt image gets a clear error, and the app still works', async ({ app }) => {
+  const valid = await sampleImage('detailed', 'blue', 448, 336);
+  await app.open();
+  await app.chooseFile({
+    name: 'holiday.png',
+    mimeType: 'image/png',
+    buffer: valid.png.subarray(0, Math.floor(valid.png.length / 2)),
+  });
+  await app.expectReadableError(/image/i);
+
+  await app.chooseImage(valid);
+  await app.ask();
+  await app.expectAnswer('blue');
+  await app.expectMeter(expectedTokens(valid.width, valid.height, true));
+  await expect(app.byId('error')).toBeHidden();
+});

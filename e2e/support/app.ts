@@ -1,0 +1,257 @@
+/**
+ * The `app` fixture: the page under test with what the scenarios observe recorded from before the
+ * first load: every request (page and workers), main-thread long tasks, console output of the page
+ * and its workers, uncaught page errors. Actions and assertions go through the issue's stable test
+ * ids only.
+ */
+import { test as base, expect, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { PALETTE_NAMES, type Colour, type TestImage } from './images.ts';
+
+/** A main-thread long task as the PerformanceObserver saw it (ms on the page's clock). */
+export interface LongTask {
+  start: number;
+  duration: number;
+}
+
+/** Test ids of the issue's contract. */
+export type TestId =
+  | 'dropzone'
+  | 'dropzone.input'
+  | 'image-url'
+  | 'question'
+  | 'ask'
+  | 'stop'
+  | 'answer'
+  | 'trace'
+  | 'meter'
+  | 'meter.used'
+  | 'meter.baseline'
+  | 'meter.saved'
+  | 'session.used'
+  | 'session.baseline'
+  | 'session.saved'
+  | 'session.escalations'
+  | 'device'
+  | 'load-progress'
+  | 'error'
+  | 'policy'
+  | 'budget'
+  | 'model';
+
+/** How long a whole question may take: SwiftShader is slow, and the first run compiles shaders. */
+export const RUN_TIMEOUT = 120_000;
+
+/**
+ * Registered before any page script: collects long tasks from the start, buffered, so a run's
+ * entries can be read afterwards.
+ */
+function observeLongTasks(): void {
+  const entries: LongTask[] = [];
+  (window as unknown as { __longTasks: LongTask[] }).__longTasks = entries;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) entries.push({ start: entry.startTime, duration: entry.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * The number an element shows: its `data-value` when it has one, otherwise its text. Either must
+ * be a plain number ("-192", "0.25"): no grouping, units or typographic minus.
+ */
+export async function readNumber(locator: Locator): Promise<number> {
+  const value = await locator.getAttribute('data-value');
+  const raw = (value ?? (await locator.textContent()) ?? '').trim();
+  if (!PLAIN_NUMBER.test(raw)) {
+    throw new Error(
+      `expected a plain number ${value === null ? 'as text' : 'in data-value'}, found ${JSON.stringify(raw)}`,
+    );
+  }
+  return Number(raw);
+}
+
+export class App {
+  /** Every URL requested by the page, its frames and its workers, in order. */
+  readonly requests: string[] = [];
+  readonly pageErrors: string[] = [];
+  readonly console: string[] = [];
+  /** Named durations of this test, reported as annotations. */
+  readonly timings: Record<string, number> = {};
+
+  constructor(
+    readonly page: Page,
+    readonly testInfo: TestInfo,
+  ) {}
+
+  get project(): string {
+    return this.testInfo.project.name;
+  }
+
+  get origin(): string {
+    const baseURL = this.testInfo.project.use.baseURL;
+    if (!baseURL) throw new Error('playwright.config.ts sets no baseURL');
+    return new URL(baseURL).origin;
+  }
+
+  byId(id: TestId): Locator {
+    return this.page.getByTestId(id);
+  }
+
+  /** Opens the app and waits until it says which device runs the model. */
+  async open(): Promise<void> {
+    const started = Date.now();
+    await this.page.goto('/');
+    await expect(this.byId('device')).not.toBeEmpty({ timeout: RUN_TIMEOUT });
+    this.timings.deviceShownMs = Date.now() - started;
+  }
+
+  /** Chooses an image through the file input inside the drop zone (the file picker). */
+  async chooseFile(file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+    await this.byId('dropzone').getByTestId('dropzone.input').setInputFiles(file);
+  }
+
+  async chooseImage(image: TestImage): Promise<void> {
+    await this.chooseFile({ name: image.name, mimeType: 'image/png', buffer: image.png });
+  }
+
+  /** Pastes an image as Ctrl/Cmd+V does: a `paste` event with the file in its clipboard data. */
+  async paste(image: TestImage): Promise<void> {
+    await this.page.evaluate(
+      ({ base64, name }) => {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const data = new DataTransfer();
+        data.items.add(new File([bytes], name, { type: 'image/png' }));
+        document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      },
+      { base64: image.png.toString('base64'), name: image.name },
+    );
+  }
+
+  /** Types an image address into the URL field and submits it with Enter. */
+  async enterUrl(url: string): Promise<void> {
+    const field = this.byId('image-url');
+    await field.fill(url);
+    await field.press('Enter');
+  }
+
+  /** Types the question and presses Ask once it can be pressed; returns the page's clock then. */
+  async ask(question = 'What colour is this image?'): Promise<number> {
+    await this.byId('question').fill(question);
+    const ask = this.byId('ask');
+    await expect(ask).toBeEnabled({ timeout: RUN_TIMEOUT });
+    const at = await this.now();
+    await ask.click();
+    return at;
+  }
+
+  /** The page's `performance.now()`. */
+  now(): Promise<number> {
+    return this.page.evaluate(() => performance.now());
+  }
+
+  /**
+   * Waits for the answer to name `colour`, as a word, and no other palette colour, then for the
+   * run to end (Stop no longer usable).
+   */
+  async expectAnswer(colour: Colour): Promise<void> {
+    const answer = this.byId('answer');
+    await expect(answer).toHaveText(new RegExp(`\\b${colour}\\b`, 'i'), { timeout: RUN_TIMEOUT });
+    const others = PALETTE_NAMES.filter((c) => c !== colour);
+    await expect(answer).not.toHaveText(new RegExp(`\\b(${others.join('|')})\\b`, 'i'), { timeout: 1 });
+    await this.expectIdle();
+  }
+
+  /** No run in progress: Stop is hidden or disabled. */
+  async expectIdle(): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          const stop = this.byId('stop');
+          return (await stop.count()) > 0 && (await stop.isVisible()) && (await stop.isEnabled());
+        },
+        { timeout: RUN_TIMEOUT, message: 'Stop should no longer be usable once the run ended' },
+      )
+      .toBe(false);
+  }
+
+  /** Waits until the element shows exactly `expected` (text or data-value). */
+  async expectNumber(id: TestId, expected: number): Promise<void> {
+    await expect
+      .poll(() => readNumber(this.byId(id)), { timeout: RUN_TIMEOUT, message: `${id} should show ${expected}` })
+      .toBe(expected);
+  }
+
+  async expectMeter(expected: { used: number; baseline: number; saved: number }): Promise<void> {
+    await this.expectNumber('meter.used', expected.used);
+    await this.expectNumber('meter.baseline', expected.baseline);
+    await this.expectNumber('meter.saved', expected.saved);
+  }
+
+  async expectSession(expected: { used: number; baseline: number; saved: number; escalations: number }): Promise<void> {
+    await this.expectNumber('session.used', expected.used);
+    await this.expectNumber('session.baseline', expected.baseline);
+    await this.expectNumber('session.saved', expected.saved);
+    await this.expectNumber('session.escalations', expected.escalations);
+  }
+
+  /** The error element is shown with a message a person can read, mentioning `about`. */
+  async expectReadableError(about: RegExp): Promise<string> {
+    const error = this.byId('error');
+    await expect(error).toBeVisible({ timeout: RUN_TIMEOUT });
+    const text = (await error.innerText()).trim();
+    expect(text, 'the error message').toMatch(about);
+    expect(text.length, `the error message ${JSON.stringify(text)} should say what went wrong`).toBeGreaterThan(20);
+    // Not a stack trace, an exception name or a stringified value.
+    expect(text).not.toMatch(
+      /\n\s*at \S|\[object |\bundefined\b|\bnull\b|\bNaN\b|DOMException|TypeError|InvalidStateError/,
+    );
+    this.testInfo.annotations.push({ type: 'error shown', description: text });
+    return text;
+  }
+
+  /** Long tasks that overlapped the page-clock interval [from, to]. */
+  async longTasksBetween(from: number, to: number): Promise<LongTask[]> {
+    const all = await this.page.evaluate(() => (window as unknown as { __longTasks?: LongTask[] }).__longTasks ?? []);
+    return all.filter((task) => task.start < to && task.start + task.duration > from);
+  }
+
+  /** Records a duration for the report (annotation and a console line). */
+  time(name: string, ms: number): void {
+    this.timings[name] = Math.round(ms);
+  }
+}
+
+export const test = base.extend<{ app: App }>({
+  app: async ({ page }, use, testInfo) => {
+    const app = new App(page, testInfo);
+    const record = (source: string) => (request: { url: () => string }) => {
+      app.requests.push(request.url());
+      if (process.env.E2E_DEBUG) console.log(`[request ${source}] ${request.url()}`);
+    };
+    page.on('request', record('page'));
+    page.on('pageerror', (error) => app.pageErrors.push(`${error.name}: ${error.message}`));
+    page.on('console', (message) => app.console.push(`[page ${message.type()}] ${message.text()}`));
+    page.on('worker', (worker) => {
+      app.console.push(`[worker started] ${worker.url()}`);
+      worker.on('console', (message) => app.console.push(`[worker ${message.type()}] ${message.text()}`));
+    });
+    await page.addInitScript(observeLongTasks);
+
+    await use(app);
+
+    if (Object.keys(app.timings).length > 0) {
+      const line = Object.entries(app.timings)
+        .map(([name, ms]) => `${name} ${ms} ms`)
+        .join(', ');
+      testInfo.annotations.push({ type: 'timing', description: line });
+      console.log(`[timing] ${testInfo.project.name} › ${testInfo.title}: ${line}`);
+    }
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('console.txt', { body: app.console.join('\n'), contentType: 'text/plain' });
+      await testInfo.attach('requests.txt', { body: app.requests.join('\n'), contentType: 'text/plain' });
+    }
+    expect(app.pageErrors, 'uncaught errors in the page').toEqual([]);
+  },
+});
+
+export { expect };
