@@ -144,6 +144,39 @@ export class App {
     return at;
   }
 
+  /**
+   * Waits inside the page, with a MutationObserver, until the run has ended (an answer is shown
+   * and Stop is no longer usable). Unlike polling assertions it reads no layout, so the test
+   * itself adds no main-thread work to a window it measures.
+   */
+  async waitForRunEndQuietly(): Promise<void> {
+    await this.page.evaluate(
+      (timeout) =>
+        new Promise<void>((resolve, reject) => {
+          const ended = (): boolean => {
+            const stop = document.querySelector<HTMLButtonElement>('[data-testid="stop"]');
+            const answer = document.querySelector('[data-testid="answer.final"]');
+            return answer !== null && (stop === null || stop.disabled);
+          };
+          if (ended()) {
+            resolve();
+            return;
+          }
+          const observer = new MutationObserver(() => {
+            if (!ended()) return;
+            observer.disconnect();
+            resolve();
+          });
+          observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+          setTimeout(() => {
+            observer.disconnect();
+            reject(new Error('the run did not end'));
+          }, timeout);
+        }),
+      RUN_TIMEOUT,
+    );
+  }
+
   /** The page's `performance.now()`. */
   now(): Promise<number> {
     return this.page.evaluate(() => performance.now());

@@ -47,7 +47,11 @@ export function TokenMeter() {
             }}
           />
         </div>
-        <div className="meter-baseline" style={{ left: percentOf(meter.baseline, meter.scale) }} aria-hidden="true">
+        <div
+          className="meter-baseline"
+          style={{ transform: `translateX(${percentOf(meter.baseline, meter.scale)})` }}
+          aria-hidden="true"
+        >
           <span>full resolution</span>
         </div>
       </div>
