@@ -16,31 +16,37 @@ export function BudgetPreview() {
   return (
     <div className="budget-preview" data-testid="budget-preview">
       <dl>
-        <div>
-          <dt>First look (half width and height)</dt>
-          <dd>
-            {formatSize(low.width, low.height)} ·{' '}
-            <span data-testid="budget-preview.low" data-value={low.visualTokens}>
-              {low.visualTokens}
-            </span>{' '}
-            visual tokens
-          </dd>
-        </div>
-        <div>
-          <dt>Full image</dt>
-          <dd>
-            {formatSize(full.width, full.height)} ·{' '}
-            <span data-testid="budget-preview.full" data-value={full.visualTokens}>
-              {full.visualTokens}
-            </span>{' '}
-            visual tokens
-          </dd>
-        </div>
+        <PassCost label="First look (half width and height)" pass={low} testId="budget-preview.low" />
+        <PassCost label="Full image" pass={full} testId="budget-preview.full" />
       </dl>
       <p className="muted">
         The first look costs {formatPercent(low.visualTokens / full.visualTokens)} of the full image. The model asks for
         the full image only when it needs the detail.
       </p>
+    </div>
+  );
+}
+
+/** One pass of the preview: its size and visual-token cost. */
+function PassCost({
+  label,
+  pass,
+  testId,
+}: {
+  label: string;
+  pass: { width: number; height: number; visualTokens: number };
+  testId: string;
+}) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>
+        {formatSize(pass.width, pass.height)} ·{' '}
+        <span data-testid={testId} data-value={pass.visualTokens}>
+          {pass.visualTokens}
+        </span>{' '}
+        visual tokens
+      </dd>
     </div>
   );
 }
