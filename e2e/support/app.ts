@@ -36,7 +36,15 @@ export type TestId =
   | 'error'
   | 'policy'
   | 'budget'
-  | 'model';
+  | 'model'
+  | 'preview'
+  | 'share'
+  | 'share.dialog'
+  | 'share.link'
+  | 'share.copy'
+  | 'share.status'
+  | 'share.local'
+  | 'share.notice';
 
 /** How long a whole question may take: SwiftShader is slow, and the first run compiles shaders. */
 export const RUN_TIMEOUT = 120_000;

@@ -13,6 +13,7 @@ import type { RunSlice } from './run-slice.ts';
 import type { SamplesSlice } from './samples-slice.ts';
 import type { SessionSlice } from './session-slice.ts';
 import type { SettingsSlice } from './settings-slice.ts';
+import type { ShareSlice } from './share-slice.ts';
 
 export interface WorkerMessageSlice {
   /**
@@ -29,6 +30,7 @@ export type AppState = ModelSlice &
   RunSlice &
   SessionSlice &
   ErrorSlice &
+  ShareSlice &
   WorkerMessageSlice;
 
 export type AppStore = StoreApi<AppState>;

@@ -21,6 +21,10 @@ export interface AppDependencies {
   /** Absolute URL of the app's base folder, ending in '/' (samples and local models live under it). */
   baseUrl: string;
   models: readonly AppModelChoice[];
+  /** The page's URL hash (with its '#'), read for a share link on startup. */
+  hash: () => string;
+  /** Calls `listener` with the new hash whenever the hash changes (a share link pasted into the address bar). */
+  onHashChange: (listener: (hash: string) => void) => void;
 }
 
 /** The real browser: object URLs, `fetch`, `performance.now()`, the page's base URL. */
@@ -37,5 +41,11 @@ export function browserDependencies(): AppDependencies {
     now: () => performance.now(),
     baseUrl,
     models: modelChoices(baseUrl),
+    hash: () => location.hash,
+    onHashChange: (listener) => {
+      window.addEventListener('hashchange', () => {
+        listener(location.hash);
+      });
+    },
   };
 }

@@ -23,6 +23,8 @@ export interface OpenedImage {
   origin: ImageOrigin;
   /** The sample it is, if it came from the gallery (for its suggested questions). */
   sampleId: string | null;
+  /** Where it was downloaded from (null for a local file), so that a share link can name it. */
+  address: ImageAddress | null;
   /** After EXIF orientation. */
   width: number;
   height: number;
@@ -162,6 +164,7 @@ export function imageOpened(state: AppState, message: Message<'image-opened'>, d
     name: pending.name,
     origin: pending.origin,
     sampleId: pending.sampleId,
+    address: pending.address,
     width: message.width,
     height: message.height,
     previewUrl: deps.urls.create(pending.blob),

@@ -23,6 +23,7 @@ describe('opening an image', () => {
       name: 'cat.png',
       origin: 'drop',
       sampleId: null,
+      address: null,
       width: 640,
       height: 480,
       previewUrl: 'blob:fake/1',

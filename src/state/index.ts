@@ -7,5 +7,6 @@ export type { ImageOrigin } from './image-slice.ts';
 export type { RoundTrace, RunPhase } from './run-slice.ts';
 export * from './selectors.ts';
 export { POLICY_CHOICES } from './settings-slice.ts';
+export { selectImageStaysLocal, selectShareHash } from './share-slice.ts';
 export { createAppStore } from './store.ts';
 export { AppStoreContext, useAppStore } from './use-app-store.ts';

@@ -13,11 +13,12 @@ import { createRunSlice } from './run-slice.ts';
 import { createSamplesSlice } from './samples-slice.ts';
 import { createSessionSlice } from './session-slice.ts';
 import { createSettingsSlice } from './settings-slice.ts';
+import { createShareSlice } from './share-slice.ts';
 import { reduceWorkerMessage } from './worker-messages.ts';
 
 /**
- * Creates the store, subscribes it to `client`, starts loading the first model and fetches the
- * sample index. Create it once per page (not inside a component).
+ * Creates the store, subscribes it to `client`, starts loading the first model, fetches the
+ * sample index and applies the share link in the page's hash, if any. Create it once per page (not inside a component).
  */
 export function createAppStore(client: EngineClient, deps: AppDependencies = browserDependencies()): AppStore {
   const context: SliceContext = { client, deps };
@@ -29,6 +30,7 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     ...createRunSlice(context)(set, get, api),
     ...createSessionSlice()(set, get, api),
     ...createErrorSlice()(set, get, api),
+    ...createShareSlice()(set, get, api),
     applyWorkerMessage: (message) => {
       const change = reduceWorkerMessage(get(), message, deps);
       if (change) set(change);
@@ -39,5 +41,10 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
   });
   store.getState().loadModel();
   void store.getState().loadSamples();
+  // A share link is read on startup and when the hash changes, never written back (see share-slice.ts).
+  void store.getState().applyShareLink(deps.hash());
+  deps.onHashChange((hash) => {
+    void store.getState().applyShareLink(hash);
+  });
   return store;
 }

@@ -108,10 +108,15 @@ export interface Harness {
   client: FakeEngineClient;
   urls: FakeObjectUrls;
   clock: { now: number };
+  changeHash: (hash: string) => void;
 }
 
-/** A store on fakes; `fetch` defaults to answering 404 for everything. */
-export function createHarness(fetchFn: FetchFn = fakeFetch({})): Harness {
+/**
+ * A store on fakes; `fetch` defaults to answering 404 for everything, `hash` is the page's URL
+ * hash at startup. `changeHash` delivers a later `hashchange`.
+ */
+export function createHarness(fetchFn: FetchFn = fakeFetch({}), hash = ''): Harness {
+  const hashListeners: ((hash: string) => void)[] = [];
   const client = new FakeEngineClient();
   const urls = new FakeObjectUrls();
   const clock = { now: 1000 };
@@ -121,8 +126,15 @@ export function createHarness(fetchFn: FetchFn = fakeFetch({})): Harness {
     now: () => clock.now,
     baseUrl: BASE_URL,
     models: modelChoices(BASE_URL),
+    hash: () => hash,
+    onHashChange: (listener) => {
+      hashListeners.push(listener);
+    },
   };
-  return { store: createAppStore(client, deps), client, urls, clock };
+  const changeHash = (next: string): void => {
+    for (const listener of hashListeners) listener(next);
+  };
+  return { store: createAppStore(client, deps), client, urls, clock, changeHash };
 }
 
 export const pngBlob = (): Blob => new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' });

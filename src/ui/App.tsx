@@ -17,6 +17,7 @@ import { RunTrace } from './RunTrace.tsx';
 import { SampleGallery } from './SampleGallery.tsx';
 import { SessionTotals } from './SessionTotals.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
+import { ShareNotice } from './ShareNotice.tsx';
 import { SuggestedQuestions } from './SuggestedQuestions.tsx';
 import { TokenMeter } from './TokenMeter.tsx';
 import './base.css';
@@ -41,6 +42,7 @@ export function App({ store }: { store: AppStore }) {
           </header>
           <p className="privacy">Everything runs in this browser tab: your images never leave your device.</p>
           <ErrorBanner />
+          <ShareNotice />
           <ModelLoadProgress />
           <main className="layout">
             <section className="panel" aria-labelledby="image-heading">

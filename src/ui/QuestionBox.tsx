@@ -1,6 +1,7 @@
-/** The question box with Ask and Stop. Enter asks; Shift+Enter starts a new line. */
-import { useId, type SubmitEvent, type KeyboardEvent } from 'react';
+/** The question box with Ask, Stop and Share. Enter asks; Shift+Enter starts a new line. */
+import { useId, useState, type SubmitEvent, type KeyboardEvent } from 'react';
 import { selectAskBlocker, useAppStore } from '../state/index.ts';
+import { ShareDialog } from './ShareDialog.tsx';
 
 export function QuestionBox() {
   const draft = useAppStore((s) => s.draft);
@@ -12,6 +13,7 @@ export function QuestionBox() {
   const blocker = useAppStore(selectAskBlocker);
   const inputId = useId();
   const hintId = useId();
+  const [sharing, setSharing] = useState(false);
   const canAsk = blocker === null && draft.trim() !== '';
 
   const submit = (): void => {
@@ -29,38 +31,58 @@ export function QuestionBox() {
   };
 
   return (
-    <form className="question-box" onSubmit={onSubmit}>
-      <label htmlFor={inputId}>Your question about the image</label>
-      <textarea
-        id={inputId}
-        data-testid="question"
-        rows={2}
-        value={draft}
-        placeholder="What does the sign say?"
-        aria-describedby={hintId}
-        onChange={(event) => {
-          setDraft(event.target.value);
-        }}
-        onKeyDown={onKeyDown}
-      />
-      <div className="inline-row">
-        <button type="submit" className="primary" data-testid="ask" disabled={!canAsk}>
-          Ask
-        </button>
-        <button
-          type="button"
-          data-testid="stop"
-          disabled={!running || stopping}
-          onClick={() => {
-            stop();
+    <>
+      <form className="question-box" onSubmit={onSubmit}>
+        <label htmlFor={inputId}>Your question about the image</label>
+        <textarea
+          id={inputId}
+          data-testid="question"
+          rows={2}
+          value={draft}
+          placeholder="What does the sign say?"
+          aria-describedby={hintId}
+          onChange={(event) => {
+            setDraft(event.target.value);
           }}
-        >
-          {stopping ? 'Stopping…' : 'Stop'}
-        </button>
-        <p id={hintId} className="muted hint">
-          {blocker ?? 'Enter asks, Shift+Enter starts a new line.'}
-        </p>
-      </div>
-    </form>
+          onKeyDown={onKeyDown}
+        />
+        <div className="inline-row">
+          <button type="submit" className="primary" data-testid="ask" disabled={!canAsk}>
+            Ask
+          </button>
+          <button
+            type="button"
+            data-testid="stop"
+            disabled={!running || stopping}
+            onClick={() => {
+              stop();
+            }}
+          >
+            {stopping ? 'Stopping…' : 'Stop'}
+          </button>
+          <button
+            type="button"
+            data-testid="share"
+            aria-expanded={sharing}
+            onClick={() => {
+              setSharing((open) => !open);
+            }}
+          >
+            Share
+          </button>
+          <p id={hintId} className="muted hint">
+            {blocker ?? 'Enter asks, Shift+Enter starts a new line.'}
+          </p>
+        </div>
+      </form>
+      {/* Outside the form, so that Enter in the link field does not ask. */}
+      {sharing && (
+        <ShareDialog
+          onClose={() => {
+            setSharing(false);
+          }}
+        />
+      )}
+    </>
   );
 }
