@@ -4,6 +4,7 @@
  * and outputs match the hub exports exactly; what happens inside is ours (see README.md here).
  */
 import { DType, GraphBuilder, type Value } from './onnx-graph.ts';
+import { linearAttentionLayer, linearCacheInputs, type LinearAttentionWeights } from './qwen3_5-graphs.ts';
 
 /** Row-major matrix: `rows` × `cols`. */
 export interface Matrix {
@@ -37,7 +38,8 @@ export interface DecoderSpec {
   ropeTheta: number;
   /** Qwen2-VL's M-RoPE sections (temporal, height, width), summing to headDim / 2. */
   mropeSection: [number, number, number];
-  layers: DecoderLayerWeights[];
+  /** Full-attention layers, or (Qwen3.5's hybrid decoder) linear-attention ones among them. */
+  layers: (DecoderLayerWeights | LinearAttentionWeights)[];
   /** [hidden, vocab] */
   lmHead: Matrix;
 }
@@ -60,6 +62,8 @@ export interface VisionSpec {
   imageStd: [number, number, number];
   /** [7, hidden]: places (1, 1, detail, r, g, b, token index) of each merged token into the hidden vector. */
   placement: Matrix;
+  /** The grid input's name: `grid_thw` for Qwen2-VL, `image_grid_thw` from Qwen2.5-VL on. */
+  gridInputName?: string;
 }
 
 /**
@@ -72,7 +76,7 @@ export function buildVisionEncoder(spec: VisionSpec): Uint8Array {
   const { patchSize: p, temporalPatchSize: t, mergeSize: m } = spec;
   const g = new GraphBuilder('vision_encoder');
   const pixels = g.input('pixel_values', DType.float, ['num_patches', 3 * t * p * p]);
-  const grid = g.input('grid_thw', DType.int64, ['num_images', 3]);
+  const grid = g.input(spec.gridInputName ?? 'grid_thw', DType.int64, ['num_images', 3]);
 
   const patches = g.op('Reshape', [pixels, g.ints([-1, 3, t, p, p])]);
   const std = g.floats(spec.imageStd, [1, 3, 1, 1, 1]);
@@ -116,7 +120,9 @@ export function buildVisionEncoder(spec: VisionSpec): Uint8Array {
 /**
  * `decoder_model_merged(inputs_embeds, attention_mask, position_ids [3, batch, seq],
  * past_key_values.{i}.key/value) -> logits, present.{i}.key/value`: pre-residual attention layers
- * with M-RoPE and a KV cache, optional ReLU MLPs, and a linear head.
+ * with M-RoPE and a KV cache, optional ReLU MLPs, and a linear head. Linear-attention layers in
+ * the list (Qwen3.5's hybrid decoder) take `past_conv.{i}`/`past_recurrent.{i}` instead, see
+ * qwen3_5-graphs.ts.
  */
 export function buildDecoder(spec: DecoderSpec): Uint8Array {
   const { hidden, heads, headDim: hd } = spec;
@@ -124,10 +130,14 @@ export function buildDecoder(spec: DecoderSpec): Uint8Array {
   const embeds = g.input('inputs_embeds', DType.float, ['batch_size', 'sequence_length', hidden]);
   const mask = g.input('attention_mask', DType.int64, ['batch_size', 'total_sequence_length']);
   const positions = g.input('position_ids', DType.int64, [3, 'batch_size', 'sequence_length']);
-  const past = spec.layers.map((_, i) => ({
-    key: g.input(`past_key_values.${i}.key`, DType.float, ['batch_size', heads, 'past_sequence_length', hd]),
-    value: g.input(`past_key_values.${i}.value`, DType.float, ['batch_size', heads, 'past_sequence_length', hd]),
-  }));
+  const past = spec.layers.map((layer, i) =>
+    'kind' in layer
+      ? linearCacheInputs(g, i, layer)
+      : {
+          key: g.input(`past_key_values.${i}.key`, DType.float, ['batch_size', heads, 'past_sequence_length', hd]),
+          value: g.input(`past_key_values.${i}.value`, DType.float, ['batch_size', heads, 'past_sequence_length', hd]),
+        },
+  );
 
   // M-RoPE: each frequency takes its angle from the temporal, height or width position.
   const half = hd / 2;
@@ -172,6 +182,12 @@ export function buildDecoder(spec: DecoderSpec): Uint8Array {
   spec.layers.forEach((layer, i) => {
     const cache = past[i];
     if (!cache) throw new Error(`no cache inputs for layer ${i}`);
+    // Both checks narrow the types; the inputs were declared from the same layer list.
+    if ('kind' in layer || 'conv' in cache) {
+      if (!('kind' in layer && 'conv' in cache)) throw new Error(`layer ${i} and its cache inputs disagree`);
+      x = linearAttentionLayer(g, x, layer, cache, i);
+      return;
+    }
     const project = (w: Matrix): Value =>
       g.op('Transpose', [g.op('Reshape', [g.op('MatMul', [x, g.floats(w.data, [w.rows, w.cols])]), headsShape])], {
         perm: { ints: [0, 2, 1, 3] },

@@ -1,11 +1,11 @@
 /**
- * The generated test model "visionthink-test": a tiny Qwen2-VL-shaped network with hand-set
- * weights that decides by itself whether it needs the full-resolution image. The rule and the
- * palette are documented in README.md next to this file; the constants below are the source.
+ * The generated test model "visionthink-test": a tiny Qwen-VL-shaped network with hand-set
+ * weights that decides by itself whether it needs the full-resolution image, written in the
+ * layout of a model family (Qwen2-VL by default, or Qwen3.5). The rule and the palette are
+ * documented in README.md next to this file; the constants below are the source.
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { QWEN2_VL_CHAT_TEMPLATE } from '../../src/engine/qwen2-vl-chat-template.ts';
+import { FAMILY_VISION, familyConfigs, type ModelFamily } from './family-configs.ts';
 import {
   buildDecoder,
   buildEmbedTokens,
@@ -13,6 +13,7 @@ import {
   matrix,
   type DecoderLayerWeights,
 } from './qwen2-vl-graphs.ts';
+import type { LinearAttentionWeights } from './qwen3_5-graphs.ts';
 import { buildVocabulary, tokenizerConfig, type AddedToken } from './tokenizer.ts';
 
 /** Colours the model can answer with (RGB in 0..1); it names the one nearest the mean colour. */
@@ -81,11 +82,10 @@ const HEADS = 2;
 const HEAD_DIM = HIDDEN / HEADS;
 const ROPE_THETA = 1_000_000;
 const MROPE_SECTION: [number, number, number] = [4, 6, 6];
-const PATCH = 14;
 const MERGE = 2;
 const TEMPORAL = 2;
-const IMAGE_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
-const IMAGE_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
+/** Qwen3.5's linear-attention layer: one head of (q, k) = 2 and v = 2 columns, a 4-step convolution. */
+const LINEAR = { heads: 1, keyDim: 2, valueDim: 2, convKernel: [0.1, 0.2, 0.3, 0.4] } as const;
 
 /** Named channels of the hidden vector. */
 const CH = {
@@ -120,7 +120,15 @@ export interface ModelFiles {
   [file: string]: Uint8Array | object;
 }
 
-export function buildTestModel(): ModelFiles {
+export interface TestModelOptions {
+  /** Which family's layout to write (default `qwen2_vl`, the test model every other suite uses). */
+  family?: ModelFamily;
+}
+
+/** The files of the generated test model of a family; the same decisions in every family. */
+export function buildTestModel(options: TestModelOptions = {}): ModelFiles {
+  const family = options.family ?? 'qwen2_vl';
+  const vision = FAMILY_VISION[family];
   const vocab = buildVocabulary(ADDED);
   const id = (content: string): number => {
     const value = vocab.ids.get(content);
@@ -172,15 +180,14 @@ export function buildTestModel(): ModelFiles {
     });
     return { q, k, v, o };
   };
-  // Layer 0: average detail and colour over the image tokens in context.
-  const layer0 = attentionHead(
+  // Averages detail and colour over the image tokens in context.
+  const imageLayer = attentionHead(
     CH.isImage,
     [CH.detail, CH.r, CH.g, CH.b],
     [CH.meanDetail, CH.meanR, CH.meanG, CH.meanB],
   );
-  // Layer 1: ~1 once a <tool_response> is in context, ~0 before; then the escalation gate
-  // escalate = clamp(SLOPE·(detail − THRESHOLD) − VETO·toolResponseSeen, 0, 1) as two ReLUs.
-  const layer1 = attentionHead(CH.isToolResponse, [CH.isToolResponse], [CH.toolResponseSeen]);
+  // The escalation gate escalate = clamp(SLOPE·(detail − THRESHOLD) − VETO·toolResponseSeen, 0, 1)
+  // as two ReLUs, after the layer that sees the tool response.
   const up = matrix(HIDDEN, 2);
   const down = matrix(2, HIDDEN);
   for (const unit of [0, 1]) {
@@ -190,7 +197,16 @@ export function buildTestModel(): ModelFiles {
   }
   down.set(0, CH.escalate, 1);
   down.set(1, CH.escalate, -1);
-  layer1.mlp = { up, down };
+  const escalation = { up, down };
+  const layers: (DecoderLayerWeights | LinearAttentionWeights)[] =
+    family === 'qwen2_vl'
+      ? // Layer 0 averages the image; layer 1 is ~1 once a <tool_response> is in context, ~0 before.
+        [
+          imageLayer,
+          { ...attentionHead(CH.isToolResponse, [CH.isToolResponse], [CH.toolResponseSeen]), mlp: escalation },
+        ]
+      : // Qwen3.5's hybrid decoder: a linear-attention layer, then a full-attention one.
+        [toolResponseCounter(), { ...imageLayer, mlp: escalation }];
 
   // Output head: a bigram table over script tokens plus the two gates and the colour score.
   const head = matrix(HIDDEN, vocab.size);
@@ -233,84 +249,27 @@ export function buildTestModel(): ModelFiles {
   };
 
   return {
-    'config.json': {
-      architectures: ['Qwen2VLForConditionalGeneration'],
-      model_type: 'qwen2_vl',
-      attention_dropout: 0,
-      bos_token_id: ids.endoftext,
-      eos_token_id: ids.imEnd,
-      pad_token_id: ids.endoftext,
-      vision_start_token_id: ids.visionStart,
-      vision_end_token_id: ids.visionEnd,
-      vision_token_id: ids.visionPad,
-      image_token_id: ids.imagePad,
-      video_token_id: ids.videoPad,
-      hidden_act: 'relu',
-      hidden_size: HIDDEN,
-      intermediate_size: 2,
-      initializer_range: 0.02,
-      max_position_embeddings: 32768,
-      max_window_layers: 2,
-      num_attention_heads: HEADS,
-      num_hidden_layers: 2,
-      num_key_value_heads: HEADS,
-      head_dim: HEAD_DIM,
-      rms_norm_eps: 1e-6,
-      rope_theta: ROPE_THETA,
-      rope_scaling: { type: 'mrope', mrope_section: MROPE_SECTION },
-      sliding_window: 32768,
-      tie_word_embeddings: false,
-      torch_dtype: 'float32',
-      use_cache: true,
-      use_sliding_window: false,
-      vocab_size: vocab.size,
-      vision_config: {
-        depth: 0,
-        embed_dim: 6,
-        hidden_size: HIDDEN,
-        hidden_act: 'quick_gelu',
-        mlp_ratio: 4,
-        num_heads: 1,
-        in_chans: 3,
-        patch_size: PATCH,
-        spatial_merge_size: MERGE,
-        temporal_patch_size: TEMPORAL,
-      },
-      'transformers.js_config': { dtype: 'fp32' },
-    },
-    'generation_config.json': {
-      bos_token_id: ids.endoftext,
-      eos_token_id: [ids.imEnd, ids.endoftext],
-      pad_token_id: ids.endoftext,
-      do_sample: false,
-    },
-    'preprocessor_config.json': {
-      processor_class: 'Qwen2VLProcessor',
-      image_processor_type: 'Qwen2VLImageProcessor',
-      do_resize: true,
-      do_rescale: true,
-      rescale_factor: 1 / 255,
-      do_normalize: true,
-      do_convert_rgb: true,
-      image_mean: IMAGE_MEAN,
-      image_std: IMAGE_STD,
-      resample: 3,
-      min_pixels: 56 * 56,
-      max_pixels: 28 * 28 * 1280,
-      size: { shortest_edge: 56 * 56, longest_edge: 28 * 28 * 1280 },
-      patch_size: PATCH,
-      temporal_patch_size: TEMPORAL,
-      merge_size: MERGE,
-    },
+    ...familyConfigs({
+      family,
+      ids,
+      vocabSize: vocab.size,
+      hidden: HIDDEN,
+      heads: HEADS,
+      headDim: HEAD_DIM,
+      ropeTheta: ROPE_THETA,
+      mropeSection: MROPE_SECTION,
+      layerTypes: layers.map((layer) => ('kind' in layer ? layer.kind : 'full_attention')),
+      linear: { ...LINEAR, convKernel: LINEAR.convKernel.length },
+      mergeSize: MERGE,
+      temporalPatchSize: TEMPORAL,
+    }),
     'tokenizer.json': vocab.tokenizerJson,
     'tokenizer_config.json': tokenizerConfig(vocab, ADDED, QWEN2_VL_CHAT_TEMPLATE),
     'onnx/embed_tokens.onnx': buildEmbedTokens(embed),
     'onnx/vision_encoder.onnx': buildVisionEncoder({
-      patchSize: PATCH,
+      ...vision,
       temporalPatchSize: TEMPORAL,
       mergeSize: MERGE,
-      imageMean: IMAGE_MEAN,
-      imageStd: IMAGE_STD,
       placement,
     }),
     'onnx/decoder_model_merged.onnx': buildDecoder({
@@ -320,32 +279,31 @@ export function buildTestModel(): ModelFiles {
       vocabSize: vocab.size,
       ropeTheta: ROPE_THETA,
       mropeSection: MROPE_SECTION,
-      layers: [layer0, layer1],
+      layers,
       lmHead: head,
     }),
   };
 }
 
-/** Writes the model files into `dir` (created if needed). */
-export async function writeModel(dir: string, files: ModelFiles): Promise<void> {
-  for (const [name, content] of Object.entries(files)) {
-    const path = join(dir, name);
-    await mkdir(join(path, '..'), { recursive: true });
-    await writeFile(path, content instanceof Uint8Array ? content : `${JSON.stringify(content, null, 2)}\n`);
-  }
-}
-
-/** Writes the model only when a file is missing; returns whether it wrote. */
-export async function ensureModel(dir: string, files: ModelFiles): Promise<boolean> {
-  const present = await Promise.all(
-    Object.keys(files).map((name) =>
-      access(join(dir, name)).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  );
-  if (present.every(Boolean)) return false;
-  await writeModel(dir, files);
-  return true;
+/**
+ * Qwen3.5's linear-attention layer at work: its recurrent state sums, over every token so far,
+ * k·v with k = 1 and v = (is_tool_response, detail) after the 4-step convolution, whose kernel
+ * sums to 1. Once a <tool_response> is three tokens behind, the first sum is exactly 1 per tool
+ * response; it is the layer's output. The detail sum stays in the state only, so comparing states
+ * shows whether an image went through the layer.
+ */
+function toolResponseCounter(): LinearAttentionWeights {
+  const { heads, keyDim, valueDim } = LINEAR;
+  const inProj = matrix(HIDDEN, heads * (2 * keyDim + valueDim));
+  const q = 0;
+  const k = heads * keyDim;
+  const v = 2 * heads * keyDim;
+  inProj.set(CH.one, q, 1);
+  inProj.set(CH.one, k, 1);
+  inProj.set(CH.isImage, k + 1, 1);
+  inProj.set(CH.isToolResponse, v, 1);
+  inProj.set(CH.detail, v + 1, 1);
+  const o = matrix(heads * valueDim, HIDDEN);
+  o.set(0, CH.toolResponseSeen, 1);
+  return { kind: 'linear_attention', heads, keyDim, valueDim, inProj, convKernel: [...LINEAR.convKernel], o };
 }

@@ -1,6 +1,8 @@
 /**
- * Round 2 continuing on round 1's KV cache (src/engine/kv-continuation.ts) gives exactly what a
- * full re-prefill of the conversation gives, and the stock library cannot do it at all.
+ * Round 2 continuing on round 1's cache (src/engine/kv-continuation.ts) gives exactly what a full
+ * re-prefill of the conversation gives, in every family: Qwen2-VL's KV cache, and Qwen3.5's hybrid
+ * cache whose linear-attention layer carries conv and recurrent states. The stock library cannot
+ * do it at all.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,190 +13,207 @@ import { TOOL_RESPONSE_TURN, chatMessages, parseToolCall } from '../../src/engin
 import type { GenerateRequest, VisionModel } from '../../src/engine/vision-model.ts';
 import { planResolutions } from '../../src/engine/visual-tokens.ts';
 import { loadModelForNode } from '../../src/node/load-model.ts';
+import { TEST_MODEL_DIRS } from '../../src/node/paths.ts';
+import { MODEL_FAMILIES, type ModelFamily } from '../../scripts/model/family-configs.ts';
 import { THOUGHTS, TOOL_CALL_BODY } from '../../scripts/model/test-model.ts';
 import { QUESTION, collectEvents, outputs, resultOf, sampleImage } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-let model: VisionModel;
+/** Every entry a cache holds after a round: 2 layers' key and value, or Qwen3.5's states for its linear layer. */
+const CACHE_ENTRIES: Record<ModelFamily, string[]> = {
+  qwen2_vl: ['past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key', 'past_key_values.1.value'],
+  qwen3_5: ['past_conv.0', 'past_key_values.1.key', 'past_key_values.1.value', 'past_recurrent.0'],
+};
 
-beforeAll(async () => {
-  model = await loadModelForNode();
-});
+describe.each(MODEL_FAMILIES)('the %s test model', (family) => {
+  let model: VisionModel;
 
-afterAll(async () => {
-  await model.dispose();
-});
-
-describe('the VisionThink loop', () => {
-  it('gives the same conversation with and without reusing the cache, prefilling far less with it', async () => {
-    const image = await sampleImage('detailed', 'red', 896, 672);
-    const reused = resultOf(await collectEvents(model, { image, question: QUESTION, reuseCache: true }));
-    const refilled = resultOf(await collectEvents(model, { image, question: QUESTION, reuseCache: false }));
-
-    expect(reused.answer).toBe('red');
-    expect(reused.escalated).toBe(true);
-    expect(refilled.transcript).toBe(reused.transcript);
-    expect(refilled.answer).toBe(reused.answer);
-    const comparable = (result: RunResult) =>
-      result.rounds.map(({ image: roundImage, visualTokens, promptTokens, generatedTokens, output }) => ({
-        roundImage,
-        visualTokens,
-        promptTokens,
-        generatedTokens,
-        output,
-      }));
-    expect(comparable(refilled)).toEqual(comparable(reused));
-    expect(refilled.visualTokens).toEqual(reused.visualTokens);
-
-    const [first, second] = reused.rounds as [RunResult['rounds'][number], RunResult['rounds'][number]];
-    expect(first.prefilledTokens).toBe(first.promptTokens);
-    // With the cache: the tool-response turn plus round 1's unprocessed <|im_end|>.
-    expect(second.prefilledTokens).toBe(second.promptTokens - (first.promptTokens + first.generatedTokens) + 1);
-    // The tool response carries the 768 visual tokens of the 896 × 672 image.
-    expect(second.prefilledTokens).toBeGreaterThan(768);
-    expect(second.prefilledTokens).toBeLessThan(second.promptTokens / 2);
-    // Without: everything, both images re-encoded.
-    expect(refilled.rounds.map((round) => round.prefilledTokens)).toEqual([first.promptTokens, second.promptTokens]);
+  beforeAll(async () => {
+    model = await loadModelForNode(TEST_MODEL_DIRS[family]);
   });
-});
 
-describe('VisionModel.generate on a continued cache', () => {
-  it('matches a fresh cache fed the whole conversation and all images, token for token and tensor for tensor', async () => {
-    const image = await sampleImage('detailed', 'white', 448, 336);
-    const plan = planResolutions(image.width, image.height, model.geometry);
-    const turn1 = await model.encodeTurn(
-      model.renderChat(chatMessages(QUESTION)),
-      await image.resize(plan.low.width, plan.low.height, 1),
-    );
-    const turn2 = await model.encodeTurn(TOOL_RESPONSE_TURN, await image.resize(plan.full.width, plan.full.height, 2));
-    if (!turn1.image || !turn2.image) throw new Error('both turns carry an image');
-    const grids = [turn1.image.grid, turn2.image.grid];
-    const common: Omit<GenerateRequest, 'ids' | 'pixelValues' | 'grids' | 'cache'> = {
-      maxNewTokens: 32,
-      signal: undefined,
-      onPhase: () => undefined,
-      onToken: () => undefined,
-    };
+  afterAll(async () => {
+    await model.dispose();
+  });
 
-    const continued = model.newCache();
-    const fresh = model.newCache();
-    try {
-      const round1 = await model.generate({
-        ...common,
-        ids: turn1.ids,
-        pixelValues: turn1.image.pixelValues,
-        grids: [turn1.image.grid],
-        cache: continued,
-      });
-      expect(model.decode(round1.generated, true)).toBe(outputs.toolCall(THOUGHTS.detailed, TOOL_CALL_BODY));
-      // The cache holds everything but the last sampled token.
-      expect(continued.get_seq_length()).toBe(round1.sequence.length - 1);
+  describe('the VisionThink loop', () => {
+    it('gives the same conversation with and without reusing the cache, prefilling far less with it', async () => {
+      const image = await sampleImage('detailed', 'red', 896, 672);
+      const reused = resultOf(await collectEvents(model, { image, question: QUESTION, reuseCache: true }));
+      const refilled = resultOf(await collectEvents(model, { image, question: QUESTION, reuseCache: false }));
 
-      const ids = [...round1.sequence, ...turn2.ids];
-      const withCache = await model.generate({
-        ...common,
-        ids,
-        pixelValues: turn2.image.pixelValues,
-        grids,
-        cache: continued,
-      });
-      const withoutCache = await model.generate({
-        ...common,
-        ids,
-        pixelValues: model.concatPixels([turn1.image.pixelValues, turn2.image.pixelValues]),
-        grids,
-        cache: fresh,
-      });
+      expect(reused.answer).toBe('red');
+      expect(reused.escalated).toBe(true);
+      expect(refilled.transcript).toBe(reused.transcript);
+      expect(refilled.answer).toBe(reused.answer);
+      const comparable = (result: RunResult) =>
+        result.rounds.map(({ image: roundImage, visualTokens, promptTokens, generatedTokens, output }) => ({
+          roundImage,
+          visualTokens,
+          promptTokens,
+          generatedTokens,
+          output,
+        }));
+      expect(comparable(refilled)).toEqual(comparable(reused));
+      expect(refilled.visualTokens).toEqual(reused.visualTokens);
 
-      expect(model.decode(withCache.generated, true)).toBe(outputs.answer(THOUGHTS.afterTool, 'white'));
-      expect(withCache.generated).toEqual(withoutCache.generated);
-      expect(withCache.sequence).toEqual(withoutCache.sequence);
+      const [first, second] = reused.rounds as [RunResult['rounds'][number], RunResult['rounds'][number]];
+      expect(first.prefilledTokens).toBe(first.promptTokens);
+      // With the cache: the tool-response turn plus round 1's unprocessed <|im_end|>.
+      expect(second.prefilledTokens).toBe(second.promptTokens - (first.promptTokens + first.generatedTokens) + 1);
+      // The tool response carries every visual token of the 896 × 672 image.
+      const { full } = planResolutions(image.width, image.height, model.geometry);
+      expect(second.prefilledTokens).toBeGreaterThan(full.visualTokens);
+      expect(second.prefilledTokens).toBeLessThan(second.promptTokens / 2);
+      // Without: everything, both images re-encoded.
+      expect(refilled.rounds.map((round) => round.prefilledTokens)).toEqual([first.promptTokens, second.promptTokens]);
+    });
+  });
 
-      const length = withCache.sequence.length - 1;
-      expect(continued.get_seq_length()).toBe(length);
-      expect(fresh.get_seq_length()).toBe(length);
-      const names = Object.keys(fresh).filter((name) => name.startsWith('past_key_values.'));
-      // 2 layers × key and value.
-      expect(names.sort()).toEqual([
-        'past_key_values.0.key',
-        'past_key_values.0.value',
-        'past_key_values.1.key',
-        'past_key_values.1.value',
-      ]);
-      for (const name of names) {
-        const a = continued[name];
-        const b = fresh[name];
-        if (!a || !b) throw new Error(`missing ${name}`);
-        expect(a.dims).toEqual(b.dims);
-        const x = a.data as Float32Array;
-        const y = b.data as Float32Array;
-        expect(x).toBeInstanceOf(Float32Array);
-        const overlap = Math.min(x.length, y.length);
-        let maxDiff = 0;
-        let maxAbs = 0;
-        for (let i = 0; i < overlap; i++) {
-          maxDiff = Math.max(maxDiff, Math.abs((x[i] ?? 0) - (y[i] ?? 0)));
-          maxAbs = Math.max(maxAbs, Math.abs(y[i] ?? 0));
+  describe('VisionModel.generate on a continued cache', () => {
+    it('matches a fresh cache fed the whole conversation and all images, token for token and tensor for tensor', async () => {
+      const image = await sampleImage('detailed', 'white', 448, 336);
+      const plan = planResolutions(image.width, image.height, model.geometry);
+      const turn1 = await model.encodeTurn(
+        model.renderChat(chatMessages(QUESTION)),
+        await image.resize(plan.low.width, plan.low.height, 1),
+      );
+      const turn2 = await model.encodeTurn(
+        TOOL_RESPONSE_TURN,
+        await image.resize(plan.full.width, plan.full.height, 2),
+      );
+      if (!turn1.image || !turn2.image) throw new Error('both turns carry an image');
+      const grids = [turn1.image.grid, turn2.image.grid];
+      const common: Omit<GenerateRequest, 'ids' | 'pixelValues' | 'grids' | 'cache'> = {
+        maxNewTokens: 32,
+        signal: undefined,
+        onPhase: () => undefined,
+        onToken: () => undefined,
+      };
+
+      const continued = model.newCache();
+      const fresh = model.newCache();
+      try {
+        const round1 = await model.generate({
+          ...common,
+          ids: turn1.ids,
+          pixelValues: turn1.image.pixelValues,
+          grids: [turn1.image.grid],
+          cache: continued,
+        });
+        expect(model.decode(round1.generated, true)).toBe(outputs.toolCall(THOUGHTS.detailed, TOOL_CALL_BODY));
+        // The cache holds everything but the last sampled token.
+        expect(continued.get_seq_length()).toBe(round1.sequence.length - 1);
+
+        const ids = [...round1.sequence, ...turn2.ids];
+        const withCache = await model.generate({
+          ...common,
+          ids,
+          pixelValues: turn2.image.pixelValues,
+          grids,
+          cache: continued,
+        });
+        const withoutCache = await model.generate({
+          ...common,
+          ids,
+          pixelValues: model.concatPixels([turn1.image.pixelValues, turn2.image.pixelValues]),
+          grids,
+          cache: fresh,
+        });
+
+        expect(model.decode(withCache.generated, true)).toBe(outputs.answer(THOUGHTS.afterTool, 'white'));
+        expect(withCache.generated).toEqual(withoutCache.generated);
+        expect(withCache.sequence).toEqual(withoutCache.sequence);
+
+        const length = withCache.sequence.length - 1;
+        expect(continued.get_seq_length()).toBe(length);
+        expect(fresh.get_seq_length()).toBe(length);
+        const names = Object.keys(fresh).sort();
+        expect(names).toEqual(CACHE_ENTRIES[family]);
+        expect(Object.keys(continued).sort()).toEqual(names);
+        for (const name of names) {
+          const a = continued[name];
+          const b = fresh[name];
+          if (!a || !b) throw new Error(`missing ${name}`);
+          expect(a.dims).toEqual(b.dims);
+          const x = a.data as Float32Array;
+          const y = b.data as Float32Array;
+          expect(x).toBeInstanceOf(Float32Array);
+          const overlap = Math.min(x.length, y.length);
+          let maxDiff = 0;
+          let maxAbs = 0;
+          for (let i = 0; i < overlap; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs((x[i] ?? 0) - (y[i] ?? 0)));
+            maxAbs = Math.max(maxAbs, Math.abs(y[i] ?? 0));
+          }
+          expect(maxDiff, name).toBeLessThanOrEqual(1e-4);
+          // Not a comparison of two empty or all-zero caches.
+          expect(maxAbs, name).toBeGreaterThan(0.1);
         }
-        expect(maxDiff, name).toBeLessThanOrEqual(1e-4);
-        // Not a comparison of two empty or all-zero caches.
-        expect(maxAbs, name).toBeGreaterThan(0.1);
+      } finally {
+        await continued.dispose();
+        await fresh.dispose();
       }
-    } finally {
-      await continued.dispose();
-      await fresh.dispose();
-    }
+    });
   });
-});
 
-describe('the vision encoder in a continuation', () => {
-  /** What the ONNX vision-encoder session is fed: its grid rows and patch count per call. */
-  function watchVisionEncoder() {
-    // The generated model's encoder ignores its grid input (it has no attention layers), so the
-    // tokens alone cannot show whether it got the right grids; a real Qwen-VL encoder needs them.
-    type OrtTensor = { dims: readonly number[]; data: unknown };
-    const sessions = (
-      model as unknown as {
-        model: { sessions: Record<string, { run(feeds: Record<string, OrtTensor>): Promise<unknown> }> };
-      }
-    ).model.sessions;
-    const session = sessions.vision_encoder;
-    if (!session) throw new Error('no vision_encoder session');
-    const run = vi.spyOn(session, 'run');
-    return {
-      calls: () =>
-        run.mock.calls.map(([feeds]) => {
-          const grids = Array.from((feeds.grid_thw ?? feeds.image_grid_thw)?.data as BigInt64Array);
-          return {
-            grids: Array.from({ length: grids.length / 3 }, (_, row) => grids.slice(3 * row, 3 * row + 3)),
-            patches: feeds.pixel_values?.dims[0],
-          };
-        }),
-      restore: () => {
-        run.mockRestore();
-      },
-    };
-  }
-
-  it.each([
-    [true, 'only the new image'],
-    [false, 'every image'],
-  ])('reuseCache %s: round 2 encodes %s, with exactly its grid rows', async (reuseCache) => {
-    const image = await sampleImage('detailed', 'gray', 448, 336);
-    const encoder = watchVisionEncoder();
-    try {
-      resultOf(await collectEvents(model, { image, question: QUESTION, reuseCache }));
-      // 224 × 168 → 12 × 16 patches of 14 px; 448 × 336 → 24 × 32.
-      const low = [1n, 12n, 16n];
-      const full = [1n, 24n, 32n];
-      expect(encoder.calls()).toEqual([
-        { grids: [low], patches: 12 * 16 },
-        reuseCache ? { grids: [full], patches: 24 * 32 } : { grids: [low, full], patches: 12 * 16 + 24 * 32 },
-      ]);
-    } finally {
-      encoder.restore();
+  describe('the vision encoder in a continuation', () => {
+    /** What the ONNX vision-encoder session is fed: its grid rows and patch count per call. */
+    function watchVisionEncoder() {
+      // The generated model's encoder ignores its grid input (it has no attention layers), so the
+      // tokens alone cannot show whether it got the right grids; a real Qwen-VL encoder needs them.
+      type OrtTensor = { dims: readonly number[]; data: unknown };
+      const sessions = (
+        model as unknown as {
+          model: { sessions: Record<string, { run(feeds: Record<string, OrtTensor>): Promise<unknown> }> };
+        }
+      ).model.sessions;
+      const session = sessions.vision_encoder;
+      if (!session) throw new Error('no vision_encoder session');
+      const run = vi.spyOn(session, 'run');
+      return {
+        calls: () =>
+          run.mock.calls.map(([feeds]) => {
+            const grids = Array.from((feeds.grid_thw ?? feeds.image_grid_thw)?.data as BigInt64Array);
+            return {
+              grids: Array.from({ length: grids.length / 3 }, (_, row) => grids.slice(3 * row, 3 * row + 3)),
+              patches: feeds.pixel_values?.dims[0],
+            };
+          }),
+        restore: () => {
+          run.mockRestore();
+        },
+      };
     }
+
+    it.each([
+      [true, 'only the new image'],
+      [false, 'every image'],
+    ])('reuseCache %s: round 2 encodes %s, with exactly its grid rows', async (reuseCache) => {
+      const image = await sampleImage('detailed', 'gray', 448, 336);
+      const encoder = watchVisionEncoder();
+      try {
+        resultOf(await collectEvents(model, { image, question: QUESTION, reuseCache }));
+        // Qwen2-VL: 224 × 168 → 12 × 16 patches of 14 px, 448 × 336 → 24 × 32. Qwen3.5: 224 × 160 →
+        // 10 × 14 patches of 16 px, 448 × 352 → 22 × 28.
+        const patches = { qwen2_vl: { low: [12, 16], full: [24, 32] }, qwen3_5: { low: [10, 14], full: [22, 28] } }[
+          family
+        ];
+        const [low, full] = [patches.low, patches.full].map(([h = 0, w = 0]) => ({
+          grid: [1n, BigInt(h), BigInt(w)],
+          patches: h * w,
+        })) as [{ grid: bigint[]; patches: number }, { grid: bigint[]; patches: number }];
+        expect(encoder.calls()).toEqual([
+          { grids: [low.grid], patches: low.patches },
+          reuseCache
+            ? { grids: [full.grid], patches: full.patches }
+            : { grids: [low.grid, full.grid], patches: low.patches + full.patches },
+        ]);
+      } finally {
+        encoder.restore();
+      }
+    });
   });
 });
 
