@@ -12,6 +12,7 @@ export type EngineErrorCode =
   | 'empty-question'
   | 'invalid-option'
   | 'model-missing'
+  | 'model-unreachable'
   | 'model-invalid'
   | 'aborted'
   | 'internal';
@@ -53,10 +54,13 @@ export class InvalidRequestError extends EngineError {
   declare readonly code: 'empty-question' | 'invalid-option';
 }
 
-/** The model folder or repository is missing files or holds files that cannot be loaded. */
+/**
+ * The model folder or repository is missing files, cannot be reached (no connection to the hub)
+ * or holds files that cannot be loaded.
+ */
 export class ModelLoadError extends EngineError {
   override readonly name = 'ModelLoadError';
-  declare readonly code: 'model-missing' | 'model-invalid';
+  declare readonly code: 'model-missing' | 'model-unreachable' | 'model-invalid';
 }
 
 /** The run was cancelled through its AbortSignal. */

@@ -39,7 +39,15 @@ export interface LoadOptions {
   dtype?: string | Record<string, string>;
   /** Never reach the network (a local folder or a cached model). */
   localFilesOnly?: boolean;
+  /** Hub revision (branch, tag or commit); 'main' when absent. */
+  revision?: string;
+  /** External data chunks per ONNX file name (see model-registry.ts). */
+  externalData?: Readonly<Record<string, number>>;
   onProgress?: (progress: LoadProgress) => void;
+  /** Bytes of all the model's files together, when transformers.js knows them. */
+  onTotal?: (total: { loaded: number; total: number }) => void;
+  /** A Jinja chat template to use instead of the model's own (see model-registry.ts). */
+  chatTemplate?: string;
 }
 
 /** A tokenised turn: its ids and, when it shows an image, the processor's image inputs. */
@@ -86,6 +94,7 @@ export class VisionModel {
     private readonly model: Qwen2VLModel,
     private readonly processor: Processor,
     readonly geometry: ImageGeometry,
+    private readonly chatTemplate: string | null,
   ) {
     // Time the vision encoder separately from the decoder prefill it runs inside.
     const encode = model.encode_image.bind(model);
@@ -101,27 +110,33 @@ export class VisionModel {
 
   /** Loads a model folder or hub repository; failures become `ModelLoadError`s. */
   static async load(source: string, options: LoadOptions = {}): Promise<VisionModel> {
-    const progress_callback = options.onProgress
-      ? (event: { status: string; file?: string; loaded?: number; total?: number }) => {
-          if (event.status === 'progress' && event.file) {
-            options.onProgress?.({ file: event.file, loaded: event.loaded ?? 0, total: event.total ?? 0 });
+    const progress_callback =
+      options.onProgress || options.onTotal
+        ? (event: { status: string; file?: string; loaded?: number; total?: number }) => {
+            if (event.status === 'progress' && event.file) {
+              options.onProgress?.({ file: event.file, loaded: event.loaded ?? 0, total: event.total ?? 0 });
+            } else if (event.status === 'progress_total') {
+              options.onTotal?.({ loaded: event.loaded ?? 0, total: event.total ?? 0 });
+            }
           }
-        }
-      : undefined;
+        : undefined;
     const common = {
       local_files_only: options.localFilesOnly ?? false,
+      ...(options.revision ? { revision: options.revision } : {}),
       ...(progress_callback ? { progress_callback } : {}),
     };
     try {
       // The small processor files first: a bad configuration fails before any weights download.
       const processor = await AutoProcessor.from_pretrained(source, common);
       const geometry = geometryFromPreprocessorConfig(processor.image_processor?.config);
+      applyProcessorDefaults(processor);
       const model = (await AutoModelForImageTextToText.from_pretrained(source, {
         ...common,
         ...(options.device ? { device: options.device } : {}),
         ...(options.dtype ? { dtype: options.dtype as 'fp32' } : {}),
+        ...(options.externalData ? { use_external_data_format: { ...options.externalData } } : {}),
       })) as Qwen2VLModel;
-      return new VisionModel(source, model, processor, geometry);
+      return new VisionModel(source, model, processor, geometry, options.chatTemplate ?? null);
     } catch (error) {
       throw describeLoadError(source, error);
     }
@@ -157,6 +172,7 @@ export class VisionModel {
     const text: unknown = this.tokenizer.apply_chat_template(messages, {
       tokenize: false,
       add_generation_prompt: true,
+      ...(this.chatTemplate === null ? {} : { chat_template: this.chatTemplate }),
     });
     if (typeof text !== 'string')
       throw new ModelLoadError('model-invalid', `The chat template of "${this.source}" did not produce text.`);
@@ -264,13 +280,24 @@ export class VisionModel {
 
 const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
 
+/**
+ * transformers.js 4.3.1 leaves `do_normalize` off when preprocessor_config.json does not set it,
+ * where the Python Qwen-VL image processors default to normalising; hub configs that rely on
+ * that default (some Qwen3.5 exports) would otherwise feed the vision encoder unnormalised pixels.
+ */
+function applyProcessorDefaults(processor: Processor): void {
+  const imageProcessor = processor.image_processor as
+    { config?: { do_normalize?: unknown }; do_normalize?: boolean } | undefined;
+  if (imageProcessor && imageProcessor.config?.do_normalize === undefined) imageProcessor.do_normalize = true;
+}
+
 function describeLoadError(source: string, error: unknown): ModelLoadError {
   if (error instanceof ModelLoadError) return error;
   const detail = error instanceof Error ? error.message : String(error);
   if (/fetch failed|network|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Failed to fetch/i.test(detail)) {
     return new ModelLoadError(
-      'model-missing',
-      `The model "${source}" could not be downloaded: the Hugging Face hub cannot be reached. Check the internet connection, or use a model folder on this device.`,
+      'model-unreachable',
+      `The model "${source}" could not be downloaded: the Hugging Face hub cannot be reached. Check the internet connection, or use a model that is already on this device.`,
       { cause: error },
     );
   }

@@ -3,11 +3,12 @@
  * repository id, on onnxruntime-node's CPU device.
  */
 import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { LogLevel, env } from '@huggingface/transformers';
 import { ModelLoadError } from '../engine/errors.ts';
+import { findModel, loadPlan } from '../engine/model-registry.ts';
 import { VisionModel } from '../engine/vision-model.ts';
-import { TEST_MODEL_DIR } from './paths.ts';
+import { MODELS_DIR, TEST_MODEL_DIR } from './paths.ts';
 
 const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
 
@@ -16,8 +17,17 @@ export function quietLibraryLogs(): void {
   env.logLevel = LogLevel.NONE;
 }
 
-/** Loads `model` (folder path or hub id; the generated test model when omitted) on the CPU. */
+/**
+ * Loads `model` on the CPU: a model id of the app's registry (with the precision it loads on the
+ * CPU), a folder path or a hub id; the generated test model when omitted.
+ */
 export async function loadModelForNode(model: string = TEST_MODEL_DIR): Promise<VisionModel> {
+  const entry = findModel(model);
+  if (entry) {
+    const plan = loadPlan(entry, 'wasm');
+    const source = plan.bundled ? join(MODELS_DIR, plan.source) : plan.source;
+    return VisionModel.load(source, { ...plan.options, device: 'cpu' });
+  }
   const folder = isAbsolute(model) ? model : resolve(model);
   const isFolder = await stat(folder).then(
     (s) => s.isDirectory(),
