@@ -14,6 +14,8 @@ export interface RunParams {
 
 /** What the store needs from the engine; tests provide their own. */
 export interface EngineClient {
+  /** Asks where models will run (WebGPU rung or WASM); returns the request id of the `device` reply. */
+  probe(): number;
   /** Loads a model; returns the request id its messages carry. */
   load(model: ModelChoice): number;
   /** Decodes an image in the worker; returns the request id. */
@@ -26,12 +28,17 @@ export interface EngineClient {
   subscribe(listener: (message: WorkerMessage) => void): () => void;
 }
 
-type RequestKind = 'load' | 'open-image' | 'run';
+type RequestKind = 'probe' | 'load' | 'open-image' | 'run';
 
 /** Posts to a real (or test) worker. */
 export class WorkerEngineClient implements EngineClient {
   private nextId = 1;
-  private readonly current: Record<RequestKind, number | null> = { load: null, 'open-image': null, run: null };
+  private readonly current: Record<RequestKind, number | null> = {
+    probe: null,
+    load: null,
+    'open-image': null,
+    run: null,
+  };
   private readonly kindOf = new Map<number, RequestKind>();
   private readonly listeners = new Set<(message: WorkerMessage) => void>();
 
@@ -50,6 +57,10 @@ export class WorkerEngineClient implements EngineClient {
         });
       }
     });
+  }
+
+  probe(): number {
+    return this.send('probe', (requestId) => ({ type: 'probe', requestId }));
   }
 
   load(model: ModelChoice): number {

@@ -3,6 +3,7 @@
  * Every request carries a `requestId`; replies and events carry the id of the request they
  * belong to, so the client can drop events of a stale (cancelled or superseded) request.
  */
+import type { Rung } from '../engine/device-ladder.ts';
 import type { EngineErrorCode } from '../engine/errors.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
@@ -12,9 +13,11 @@ export type DeviceKind = 'webgpu' | 'wasm';
 
 export interface DeviceInfo {
   kind: DeviceKind;
+  /** The rung of the device and precision ladder (see device-ladder.ts). */
+  rung: Rung;
   /** For people: the GPU adapter's description, or "WASM, N threads". */
   description: string;
-  /** Why WebGPU is not used, when it is not (shown as a notice). */
+  /** Why the best rung is not used, when it is not (shown as a notice). */
   fallbackReason?: string;
 }
 
@@ -35,6 +38,8 @@ export interface ErrorInfo {
 
 /** Page → worker. */
 export type EngineRequest =
+  /** Find out where models will run, without loading one; replies with `device`. */
+  | { type: 'probe'; requestId: number }
   /** Load (or switch to) a model; replies with `device`, `load-progress`…, then `loaded` or `failed`. */
   | { type: 'load'; requestId: number; model: ModelChoice }
   /** Decode an image and keep it for later runs; replies `image-opened` or `failed`. */
@@ -57,8 +62,17 @@ export type WorkerMessage =
   | { type: 'device'; requestId: number; device: DeviceInfo }
   /** Bytes of one model file downloaded so far. */
   | { type: 'load-progress'; requestId: number; file: string; loaded: number; total: number }
-  /** The model is ready. */
-  | { type: 'loaded'; requestId: number; modelId: string; geometry: ImageGeometry }
+  /** Bytes of all the model's files together (sent when the sizes are known up front). */
+  | { type: 'load-total'; requestId: number; loaded: number; total: number }
+  /** The model is ready on `device`. */
+  | { type: 'loaded'; requestId: number; modelId: string; geometry: ImageGeometry; device: DeviceInfo }
+  /**
+   * The device failed (lost, out of memory, a kernel it cannot run) while loading the model of
+   * load request `requestId` or during run `runRequestId`: the worker steps down one rung to
+   * `device` and loads the model again (`load-progress`… then `loaded` under `requestId`); a
+   * failed run is asked again from the start.
+   */
+  | { type: 'fallback'; requestId: number; runRequestId: number | null; device: DeviceInfo; reason: string }
   /** The image decoded (EXIF orientation applied); `imageId` names it in `run` requests. */
   | { type: 'image-opened'; requestId: number; imageId: number; width: number; height: number }
   /** An event of the VisionThink loop of run `requestId`. */

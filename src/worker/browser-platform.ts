@@ -6,6 +6,9 @@
 import { env } from '@huggingface/transformers';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import { backendOf, probeDevice, type Rung } from '../engine/device-ladder.ts';
+import { ModelLoadError } from '../engine/errors.ts';
+import { findModel, loadPlan } from '../engine/model-registry.ts';
 import { VisionModel } from '../engine/vision-model.ts';
 import type { DeviceInfo, WorkerMessage } from '../protocol/messages.ts';
 import { encodePng, openBitmapImage } from './bitmap-image.ts';
@@ -16,22 +19,25 @@ function wasmThreads(): number {
   return self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
 }
 
-function wasmDevice(fallbackReason: string): DeviceInfo {
+function wasmDescription(): string {
   const threads = wasmThreads();
-  return { kind: 'wasm', description: `WASM, ${threads} thread${threads === 1 ? '' : 's'}`, fallbackReason };
+  return `WASM, ${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
+/** The adapter's description, kept from the probe for the rungs below it. */
+let adapterDescription = 'GPU';
+
 async function detectDevice(): Promise<DeviceInfo> {
-  if (!('gpu' in navigator)) return wasmDevice('This browser does not support WebGPU.');
-  let adapter: GPUAdapter | null = null;
-  try {
-    adapter = await navigator.gpu.requestAdapter();
-  } catch {
-    adapter = null;
-  }
-  if (!adapter) return wasmDevice('No WebGPU adapter is available: the GPU may be disabled or blocked.');
-  const { description, vendor, architecture } = adapter.info;
-  return { kind: 'webgpu', description: description || [vendor, architecture].filter(Boolean).join(' ') || 'GPU' };
+  const probe = await probeDevice('gpu' in navigator ? navigator.gpu : undefined);
+  if (probe.rung !== 'wasm') adapterDescription = probe.description;
+  const device = deviceFor(probe.rung);
+  return probe.fallbackReason ? { ...device, fallbackReason: probe.fallbackReason } : device;
+}
+
+function deviceFor(rung: Rung): DeviceInfo {
+  return rung === 'wasm'
+    ? { kind: 'wasm', rung, description: wasmDescription() }
+    : { kind: 'webgpu', rung, description: adapterDescription };
 }
 
 let configured = false;
@@ -54,15 +60,21 @@ export function browserPlatform(post: (message: WorkerMessage) => void): WorkerP
   return {
     post,
     detectDevice,
-    loadModel: (model, device, onProgress) => {
+    deviceFor,
+    loadModel: (model, device, onProgress, onTotal) => {
       configureRuntime();
+      const entry = findModel(model.id);
+      if (!entry) return Promise.reject(new ModelLoadError('model-missing', `The app has no model "${model.id}".`));
       // A model shipped with the app is addressed by its folder name under models/.
-      const source = model.local ? (model.source.replace(/\/+$/, '').split('/').pop() ?? model.source) : model.source;
-      return VisionModel.load(source, {
-        device: device.kind,
-        localFilesOnly: model.local,
+      const plan = loadPlan(entry, device.rung);
+      return VisionModel.load(plan.source, {
+        ...plan.options,
+        device: backendOf(device.rung),
         onProgress: ({ file, loaded, total }) => {
           onProgress(file, loaded, total);
+        },
+        onTotal: ({ loaded, total }) => {
+          onTotal?.(loaded, total);
         },
       });
     },

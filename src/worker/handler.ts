@@ -3,7 +3,8 @@
  * platform pieces (device detection, model loading, image decoding, PNG encoding) are injected,
  * so the same handler runs in the browser worker and, for tests, in Node.
  */
-import { InvalidImageError, ModelLoadError, toEngineError } from '../engine/errors.ts';
+import { isDeviceFailure, lowerRung, type Rung } from '../engine/device-ladder.ts';
+import { EngineError, InvalidImageError, ModelLoadError, toEngineError } from '../engine/errors.ts';
 import type { ImageSource, PixelImage } from '../engine/image.ts';
 import type { VisionModel } from '../engine/vision-model.ts';
 import { runVisionThink } from '../engine/visionthink.ts';
@@ -15,11 +16,15 @@ export interface OpenedImage extends ImageSource {
 
 export interface WorkerPlatform {
   post(message: WorkerMessage): void;
+  /** The best rung this browser offers. */
   detectDevice(): Promise<DeviceInfo>;
+  /** The device of a lower rung, after a failure on the one above. */
+  deviceFor(rung: Rung): DeviceInfo;
   loadModel(
     model: ModelChoice,
     device: DeviceInfo,
     onProgress: (file: string, loaded: number, total: number) => void,
+    onTotal?: (loaded: number, total: number) => void,
   ): Promise<VisionModel>;
   openImage(image: Blob): Promise<OpenedImage>;
   encodePng(image: PixelImage): Promise<Blob>;
@@ -29,8 +34,12 @@ export interface WorkerPlatform {
 const KEPT_IMAGES = 2;
 
 export function createRequestHandler(platform: WorkerPlatform): (request: EngineRequest) => Promise<void> {
-  let device: Promise<DeviceInfo> | null = null;
+  let probed: Promise<DeviceInfo> | null = null;
+  /** Where models load now: the probe's rung, or lower after a failure. */
+  let device: DeviceInfo | null = null;
   let model: Promise<VisionModel> | null = null;
+  /** The load request and choice of the current model (a run-time fallback reloads it under that id). */
+  let loadedBy: { requestId: number; choice: ModelChoice } | null = null;
   const images = new Map<number, OpenedImage>();
   const runs = new Map<number, AbortController>();
   // ONNX Runtime sessions run one inference at a time: runs and model switches queue up.
@@ -45,24 +54,97 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     platform.post({ type: 'failed', requestId, error: toEngineError(error).toJSON() });
   };
 
+  async function currentDevice(): Promise<DeviceInfo> {
+    probed ??= platform.detectDevice();
+    const best = await probed;
+    device ??= best;
+    return device;
+  }
+
+  /** The device one rung below the current one, or null when the failure is not the device's or none is left. */
+  function stepDown(error: unknown): DeviceInfo | null {
+    if (!device || !isDeviceFailure(error)) return null;
+    const lower = lowerRung(device.rung);
+    return lower ? platform.deviceFor(lower) : null;
+  }
+
+  /** Loads `choice`, stepping down the ladder while the device fails; returns the model. */
+  async function loadOnLadder(
+    requestId: number,
+    choice: ModelChoice,
+    runRequestId: number | null,
+  ): Promise<VisionModel> {
+    for (;;) {
+      const on = await currentDevice();
+      try {
+        return await platform.loadModel(
+          choice,
+          on,
+          (file, loaded, total) => {
+            platform.post({ type: 'load-progress', requestId, file, loaded, total });
+          },
+          (loaded, total) => {
+            platform.post({ type: 'load-total', requestId, loaded, total });
+          },
+        );
+      } catch (error) {
+        const next = stepDown(error);
+        if (!next) throw error;
+        device = next;
+        platform.post({ type: 'fallback', requestId, runRequestId, device: next, reason: reasonOf(error) });
+      }
+    }
+  }
+
+  async function probe(requestId: number): Promise<void> {
+    platform.post({ type: 'device', requestId, device: await currentDevice() });
+  }
+
   async function load(requestId: number, choice: ModelChoice): Promise<void> {
-    device ??= platform.detectDevice();
-    const info = await device;
-    platform.post({ type: 'device', requestId, device: info });
+    platform.post({ type: 'device', requestId, device: await currentDevice() });
     const previous = model;
     const loading = enqueue(async () => {
       await previous?.then((m) => m.dispose()).catch(() => undefined);
-      return platform.loadModel(choice, info, (file, loaded, total) => {
-        platform.post({ type: 'load-progress', requestId, file, loaded, total });
-      });
+      return loadOnLadder(requestId, choice, null);
     });
     model = loading;
     try {
       const loaded = await loading;
-      platform.post({ type: 'loaded', requestId, modelId: choice.id, geometry: loaded.geometry });
+      loadedBy = { requestId, choice };
+      platform.post({
+        type: 'loaded',
+        requestId,
+        modelId: choice.id,
+        geometry: loaded.geometry,
+        device: await currentDevice(),
+      });
     } catch (error) {
       if (model === loading) model = null;
       fail(requestId, error);
+    }
+  }
+
+  /**
+   * After the device failed during run `runRequestId`: reloads the current model one rung lower
+   * (inside the queue the run holds). Returns the new model, or null when there is no lower rung.
+   */
+  async function reloadLower(runRequestId: number, error: unknown): Promise<VisionModel | null> {
+    const next = stepDown(error);
+    if (!next || !loadedBy || !model) return null;
+    const { requestId, choice } = loadedBy;
+    device = next;
+    platform.post({ type: 'fallback', requestId, runRequestId, device: next, reason: reasonOf(error) });
+    await model.then((m) => m.dispose()).catch(() => undefined);
+    const loading = loadOnLadder(requestId, choice, runRequestId);
+    model = loading;
+    try {
+      const loaded = await loading;
+      platform.post({ type: 'loaded', requestId, modelId: choice.id, geometry: loaded.geometry, device: next });
+      return loaded;
+    } catch (reloadError) {
+      model = null;
+      fail(requestId, reloadError);
+      throw reloadError;
     }
   }
 
@@ -93,7 +175,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         const image = images.get(request.imageId);
         if (!image) throw new InvalidImageError('The image is no longer available; please choose it again.');
         if (!model) throw new ModelLoadError('model-missing', 'No model is loaded yet: load one, then ask again.');
-        const ready = await model;
+        let ready: VisionModel = await model;
         // Every resampled image is exactly what the model sees in that round.
         const seen: ImageSource = {
           width: image.width,
@@ -109,14 +191,27 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
             return pixels;
           },
         };
-        for await (const event of runVisionThink(ready, {
-          image: seen,
-          question: request.question,
-          policy: request.policy,
-          maxVisualTokens: request.maxVisualTokens,
-          signal: controller.signal,
-        })) {
-          post(event);
+        // A device failure mid-run steps down the ladder and asks the question again from the start.
+        for (;;) {
+          try {
+            for await (const event of runVisionThink(ready, {
+              image: seen,
+              question: request.question,
+              policy: request.policy,
+              maxVisualTokens: request.maxVisualTokens,
+              signal: controller.signal,
+            })) {
+              if (event.type === 'error' && !controller.signal.aborted && stepDown(event.error)) {
+                throw new EngineError(event.error.code, event.error.message);
+              }
+              post(event);
+            }
+            return;
+          } catch (error) {
+            const lower = await reloadLower(requestId, error);
+            if (!lower) throw error;
+            ready = lower;
+          }
         }
       });
     } catch (error) {
@@ -128,6 +223,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
 
   return async (request) => {
     switch (request.type) {
+      case 'probe':
+        return probe(request.requestId);
       case 'load':
         return load(request.requestId, request.model);
       case 'open-image':
@@ -144,3 +241,5 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     }
   };
 }
+
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VisionModel } from '../../src/engine/vision-model.ts';
 import { loadModelForNode } from '../../src/node/load-model.ts';
 import { imageFromBytes } from '../../src/node/sharp-image.ts';
-import type { EngineRequest, ModelChoice, WorkerMessage } from '../../src/protocol/messages.ts';
+import type { DeviceInfo, EngineRequest, ModelChoice, WorkerMessage } from '../../src/protocol/messages.ts';
 import { createRequestHandler, type WorkerPlatform } from '../../src/worker/handler.ts';
 import { samplePng } from '../engine/helpers.ts';
 
@@ -28,7 +28,9 @@ function setup(overrides: Partial<WorkerPlatform> = {}) {
   let opened = 0;
   const platform: WorkerPlatform = {
     post: (message) => messages.push(message),
-    detectDevice: () => Promise.resolve({ kind: 'wasm', description: 'WASM, 1 thread', fallbackReason: 'no adapter' }),
+    detectDevice: () =>
+      Promise.resolve({ kind: 'wasm', rung: 'wasm', description: 'WASM, 1 thread', fallbackReason: 'no adapter' }),
+    deviceFor: (rung) => ({ kind: rung === 'wasm' ? 'wasm' : 'webgpu', rung, description: rung }),
     loadModel: (model, _device, onProgress) => {
       loads.push(model);
       onProgress('config.json', 10, 10);
@@ -69,10 +71,16 @@ describe('the worker request handler', () => {
       {
         type: 'device',
         requestId: 1,
-        device: { kind: 'wasm', description: 'WASM, 1 thread', fallbackReason: 'no adapter' },
+        device: { kind: 'wasm', rung: 'wasm', description: 'WASM, 1 thread', fallbackReason: 'no adapter' },
       },
       { type: 'load-progress', requestId: 1, file: 'config.json', loaded: 10, total: 10 },
-      { type: 'loaded', requestId: 1, modelId: 'visionthink-test', geometry: shared.geometry },
+      {
+        type: 'loaded',
+        requestId: 1,
+        modelId: 'visionthink-test',
+        geometry: shared.geometry,
+        device: { kind: 'wasm', rung: 'wasm', description: 'WASM, 1 thread', fallbackReason: 'no adapter' },
+      },
     ]);
   });
 
@@ -172,5 +180,113 @@ describe('the worker request handler', () => {
         error: { code: 'invalid-image', message: 'The image is no longer available; please choose it again.' },
       },
     });
+  });
+});
+
+describe('the device ladder in the worker', () => {
+  const gpuF16: DeviceInfo = { kind: 'webgpu', rung: 'webgpu-f16', description: 'Fake GPU' };
+  const run = (requestId: number, imageId: number): EngineRequest => ({
+    type: 'run',
+    requestId,
+    imageId,
+    question: 'What colour?',
+    policy: 'visionthink',
+    maxVisualTokens: 1024,
+  });
+  /** The shared model, but its generation fails `failures` times with `message`. */
+  const failingModel = (message: string, failures: { left: number }): VisionModel =>
+    Object.assign(Object.create(shared) as VisionModel, {
+      dispose: () => Promise.resolve(),
+      generate: (request: Parameters<VisionModel['generate']>[0]) => {
+        if (failures.left-- > 0) return Promise.reject(new Error(message));
+        return shared.generate(request);
+      },
+    });
+
+  it('a rung that cannot load the model falls back one rung and loads there', async () => {
+    const rungs: string[] = [];
+    const { handle, messages } = setup({
+      detectDevice: () => Promise.resolve(gpuF16),
+      loadModel: (_model, device) => {
+        rungs.push(device.rung);
+        if (device.rung === 'webgpu-f16') {
+          return Promise.reject(new Error('Node (MatMulNBits) requires f16 but the device does not support it'));
+        }
+        return Promise.resolve(
+          Object.assign(Object.create(shared) as VisionModel, { dispose: () => Promise.resolve() }),
+        );
+      },
+    });
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    expect(rungs).toEqual(['webgpu-f16', 'webgpu']);
+    expect(messages.map((m) => m.type)).toEqual(['device', 'fallback', 'loaded']);
+    expect(messages[1]).toMatchObject({
+      type: 'fallback',
+      requestId: 1,
+      runRequestId: null,
+      device: { kind: 'webgpu', rung: 'webgpu' },
+      reason: expect.stringMatching(/requires f16/) as string,
+    });
+    expect(messages[2]).toMatchObject({ type: 'loaded', device: { rung: 'webgpu' } });
+  });
+
+  it('a device lost in the middle of a run: falls back, reloads and asks the question again', async () => {
+    const rungs: string[] = [];
+    const failures = { left: 1 };
+    const { handle, messages } = setup({
+      detectDevice: () => Promise.resolve(gpuF16),
+      loadModel: (_model, device) => {
+        rungs.push(device.rung);
+        return Promise.resolve(
+          device.rung === 'webgpu-f16'
+            ? failingModel('GPUDevice was lost: out of memory', failures)
+            : Object.assign(Object.create(shared) as VisionModel, { dispose: () => Promise.resolve() }),
+        );
+      },
+    });
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    await handle({ type: 'open-image', requestId: 2, image: await png('plain', 'red') });
+    await handle(run(3, 2));
+    expect(rungs).toEqual(['webgpu-f16', 'webgpu']);
+    const fallback = messages.find((m) => m.type === 'fallback');
+    expect(fallback).toMatchObject({ requestId: 1, runRequestId: 3, device: { rung: 'webgpu' } });
+    const reloaded = messages.findLast((m) => m.type === 'loaded');
+    expect(reloaded).toMatchObject({ requestId: 1, device: { rung: 'webgpu' } });
+    const events = messages.flatMap((m) => (m.type === 'run-event' && m.requestId === 3 ? [m.event] : []));
+    // The failed attempt's error never reaches the page; the retry answers.
+    expect(events.some((e) => e.type === 'error')).toBe(false);
+    expect(events.at(-1)).toMatchObject({ type: 'done', result: { answer: 'red' } });
+  });
+
+  it('a failure on the bottom rung, or one that is not the device’s, ends the run with its error', async () => {
+    const failures = { left: 5 };
+    const { handle, messages } = setup({
+      loadModel: () => Promise.resolve(failingModel('Device was lost', failures)),
+    });
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    await handle({ type: 'open-image', requestId: 2, image: await png('plain', 'red') });
+    await handle(run(3, 2));
+    expect(messages.some((m) => m.type === 'fallback')).toBe(false);
+    expect(messages.at(-1)).toMatchObject({ type: 'run-event', event: { type: 'error' } });
+
+    const other = setup({
+      detectDevice: () => Promise.resolve(gpuF16),
+      loadModel: () => Promise.resolve(failingModel('Missing the following inputs: pixel_values', { left: 1 })),
+    });
+    await other.handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    await other.handle({ type: 'open-image', requestId: 2, image: await png('plain', 'red') });
+    await other.handle(run(3, 2));
+    expect(other.messages.some((m) => m.type === 'fallback')).toBe(false);
+    expect(other.messages.at(-1)).toMatchObject({
+      type: 'run-event',
+      event: { type: 'error', error: { message: expect.stringMatching(/pixel_values/) as string } },
+    });
+  });
+
+  it('answers a probe with the device, loading nothing', async () => {
+    const { handle, messages, loads } = setup({ detectDevice: () => Promise.resolve(gpuF16) });
+    await handle({ type: 'probe', requestId: 9 });
+    expect(messages).toEqual([{ type: 'device', requestId: 9, device: gpuF16 }]);
+    expect(loads).toEqual([]);
   });
 });
