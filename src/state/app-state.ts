@@ -14,6 +14,7 @@ import type { SamplesSlice } from './samples-slice.ts';
 import type { SessionSlice } from './session-slice.ts';
 import type { SettingsSlice } from './settings-slice.ts';
 import type { ShareSlice } from './share-slice.ts';
+import type { StorageSlice } from './storage-slice.ts';
 
 export interface WorkerMessageSlice {
   /**
@@ -31,6 +32,7 @@ export type AppState = ModelSlice &
   SessionSlice &
   ErrorSlice &
   ShareSlice &
+  StorageSlice &
   WorkerMessageSlice;
 
 export type AppStore = StoreApi<AppState>;

@@ -3,12 +3,23 @@
  * What the store needs from the browser, injected so that the store runs (and is tested) in
  * Node, where `URL.createObjectURL` and `location` do not exist.
  */
+import { browserStorage } from './browser-storage.ts';
 import { modelChoices, type AppModelChoice } from './model-choices.ts';
 
 /** Object URLs for previews and round thumbnails; every URL created is revoked when replaced. */
 export interface ObjectUrls {
   create(blob: Blob): string;
   revoke(url: string): void;
+}
+
+/** The browser's storage, as the storage panel uses it; every method may reject or answer null when unsupported. */
+export interface StorageAccess {
+  /** The model files the browser has cached (URL and size in bytes); null without Cache Storage. */
+  cachedFiles(): Promise<{ url: string; bytes: number }[] | null>;
+  deleteFiles(urls: readonly string[]): Promise<void>;
+  estimate(): Promise<{ usage: number; quota: number } | null>;
+  persisted(): Promise<boolean | null>;
+  persist(): Promise<boolean | null>;
 }
 
 export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
@@ -23,6 +34,7 @@ export interface AppDependencies {
   models: readonly AppModelChoice[];
   /** The page's URL hash (with its '#'), read for a share link on startup. */
   hash: () => string;
+  storage: StorageAccess;
   /** Calls `listener` with the new hash whenever the hash changes (a share link pasted into the address bar). */
   onHashChange: (listener: (hash: string) => void) => void;
 }
@@ -40,7 +52,8 @@ export function browserDependencies(): AppDependencies {
     fetch: (url, init) => fetch(url, init),
     now: () => performance.now(),
     baseUrl,
-    models: modelChoices(baseUrl),
+    models: modelChoices(),
+    storage: browserStorage(),
     hash: () => location.hash,
     onHashChange: (listener) => {
       window.addEventListener('hashchange', () => {

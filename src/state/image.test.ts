@@ -10,12 +10,13 @@ describe('opening an image', () => {
     const { store, client, urls } = harness;
     const blob = pngBlob();
     store.getState().openImage(blob, 'cat.png', 'drop');
-    expect(client.calls.at(-1)).toEqual({ type: 'open-image', requestId: 2, image: blob });
-    expect(store.getState().image.pending).toMatchObject({ requestId: 2, name: 'cat.png', origin: 'drop' });
+    expect(client.calls.at(-1)).toEqual({ type: 'open-image', requestId: client.last('open-image'), image: blob });
+    const requestId = client.last('open-image');
+    expect(store.getState().image.pending).toMatchObject({ requestId, name: 'cat.png', origin: 'drop' });
     expect(store.getState().image.current).toBeNull();
     expect(selectAskBlocker(store.getState())).toBe('The model is still loading.');
 
-    client.emit({ type: 'image-opened', requestId: 2, imageId: 3, width: 640, height: 480 });
+    client.emit({ type: 'image-opened', requestId, imageId: 3, width: 640, height: 480 });
     const { image } = store.getState();
     expect(image.pending).toBeNull();
     expect(image.current).toEqual({

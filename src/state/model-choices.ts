@@ -1,29 +1,41 @@
 /**
- * The models a person can choose. One place, so that adding a real model is one entry here.
+ * The models a person can choose: the engine's registry (src/engine/model-registry.ts), and how
+ * the worker is told to load one.
  */
+import { MODEL_REGISTRY, TEST_MODEL, type ModelEntry } from '../engine/model-registry.ts';
 import type { ModelChoice } from '../protocol/messages.ts';
 
-/** A model choice with a sentence that tells people what to expect from it. */
-export interface AppModelChoice extends ModelChoice {
-  note: string;
+/** A model the app offers (an entry of the engine's registry). */
+export type AppModelChoice = ModelEntry;
+
+export const TEST_MODEL_ID = TEST_MODEL.id;
+
+/** The choices, the default first. */
+export function modelChoices(): readonly AppModelChoice[] {
+  return MODEL_REGISTRY;
 }
 
-export const TEST_MODEL_ID = 'visionthink-test';
+/** Whether the model ships with the app (no download, works offline). */
+export function isBundled(choice: AppModelChoice): boolean {
+  return 'bundled' in choice.source;
+}
 
-/** The choices for an app served from `baseUrl` (absolute, ending in '/'); the first is the default. */
-export function modelChoices(baseUrl: string): AppModelChoice[] {
-  return [
-    {
-      id: TEST_MODEL_ID,
-      label: 'VisionThink test model — tiny synthetic, no real understanding',
-      source: new URL('models/visionthink-test', baseUrl).href,
-      local: true,
-      note: 'A model of about 300 KB that this project generates to exercise the app. It does not understand images: it names the main colour and asks for the full image when it sees fine detail.',
-    },
-  ];
+/**
+ * Where the files of `choice` live: its folder under `models/` of the app at `baseUrl`, or its
+ * Hugging Face repository's `resolve/<revision>/` folder. Cached files are found by this prefix.
+ */
+export function filesPrefix(choice: AppModelChoice, baseUrl: string): string {
+  return 'bundled' in choice.source
+    ? new URL(`models/${choice.source.bundled}/`, baseUrl).href
+    : `https://huggingface.co/${choice.source.hub}/resolve/${choice.source.revision}/`;
 }
 
 /** The protocol's view of a choice (what the worker needs to load it). */
-export function toModelChoice(choice: AppModelChoice): ModelChoice {
-  return { id: choice.id, label: choice.label, source: choice.source, local: choice.local };
+export function toModelChoice(choice: AppModelChoice, baseUrl: string): ModelChoice {
+  return {
+    id: choice.id,
+    label: choice.label,
+    source: 'bundled' in choice.source ? new URL(`models/${choice.source.bundled}`, baseUrl).href : choice.source.hub,
+    local: isBundled(choice),
+  };
 }

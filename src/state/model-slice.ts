@@ -4,10 +4,14 @@ import type { DeviceInfo, WorkerMessage } from '../protocol/messages.ts';
 import type { AppState, Slice, SliceContext, StateChange } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { newError, type AppError } from './errors.ts';
-import { toModelChoice, type AppModelChoice } from './model-choices.ts';
+import { isBundled, TEST_MODEL_ID, toModelChoice, type AppModelChoice } from './model-choices.ts';
 import { clampBudget } from './settings-slice.ts';
 
-export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
+/**
+ * `checking`: looking in the browser's cache for the selected model; `confirm`: it must be
+ * downloaded and waits for the person to agree (its size is shown first).
+ */
+export type ModelStatus = 'idle' | 'checking' | 'confirm' | 'loading' | 'ready' | 'error';
 
 /** Bytes of one model file downloaded so far (`total` 0 while unknown). */
 export interface FileProgress {
@@ -31,14 +35,29 @@ export interface ModelState {
   /** How long the last successful load took. */
   loadMs: number | null;
   error: AppError | null;
+  /** The probe request whose `device` reply tells where models will run. */
+  probeRequestId: number | null;
+  /** Bytes of all files, when transformers.js knows every size up front. */
+  total: { loaded: number; total: number } | null;
+  /** When the latest progress arrived (for the time left). */
+  progressAt: number | null;
+  /** The latest step down the device ladder: why, and whether a question was asked again. */
+  fallback: { reason: string; duringRun: boolean } | null;
 }
 
 export interface ModelSlice {
   model: ModelState;
-  /** Loads the selected model (again, after a failure). */
+  /** Loads the selected model (again, after a failure); downloads it when it is not cached. */
   loadModel: () => void;
-  /** Chooses another model and loads it; ignores unknown ids. */
+  /**
+   * Chooses another model and gets it ready: a model shipped with the app or already in the
+   * browser's cache loads at once, one that must be downloaded waits for `loadModel` (status
+   * `confirm`). Ignores unknown ids.
+   */
   selectModel: (id: string) => void;
+  /** Switches to the test model that ships with the app (works without the hub). */
+  useOfflineModel: () => void;
+  dismissFallback: () => void;
 }
 
 type Message<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
@@ -57,6 +76,10 @@ export const createModelSlice =
       startedAt: null,
       loadMs: null,
       error: null,
+      probeRequestId: null,
+      total: null,
+      progressAt: null,
+      fallback: null,
     },
     loadModel: () => {
       const { model } = get();
@@ -68,7 +91,7 @@ export const createModelSlice =
         });
         return;
       }
-      const requestId = client.load(toModelChoice(choice));
+      const requestId = client.load(toModelChoice(choice, deps.baseUrl));
       set((state) => ({
         model: {
           ...state.model,
@@ -79,52 +102,108 @@ export const createModelSlice =
           startedAt: deps.now(),
           loadMs: null,
           error: null,
+          total: null,
+          progressAt: null,
         },
       }));
     },
     selectModel: (id) => {
       const { model } = get();
-      if (!model.choices.some((choice) => choice.id === id)) return;
+      const choice = model.choices.find((candidate) => candidate.id === id);
+      if (!choice) return;
       if (id === model.selectedId && model.status !== 'error' && model.status !== 'idle') return;
-      set((state) => ({ model: { ...state.model, selectedId: id } }));
-      get().loadModel();
+      if (isBundled(choice)) {
+        set((state) => ({ model: { ...state.model, selectedId: id } }));
+        get().loadModel();
+        return;
+      }
+      set((state) => ({ model: { ...state.model, selectedId: id, status: 'checking', requestId: null, error: null } }));
+      void get()
+        .refreshStorage()
+        .then(() => {
+          const state = get();
+          // Another model was chosen meanwhile.
+          if (state.model.selectedId !== id || state.model.status !== 'checking') return;
+          if (state.storage.models.some((cached) => cached.id === id && cached.complete)) state.loadModel();
+          else set({ model: { ...state.model, status: 'confirm' } });
+        });
+    },
+    useOfflineModel: () => {
+      get().selectModel(TEST_MODEL_ID);
+    },
+    dismissFallback: () => {
+      set((state) => ({ model: { ...state.model, fallback: null } }));
     },
   });
 
 const isCurrent = (state: AppState, requestId: number): boolean =>
   state.model.requestId === requestId && state.model.status === 'loading';
 
-/** `device`: where the model will run (and why not on WebGPU, when it falls back). */
+/** `device`: where models will run (and why not on the best rung, when they do not). */
 export function deviceDetected(state: AppState, message: Message<'device'>): StateChange {
-  if (!isCurrent(state, message.requestId)) return null;
+  if (!isCurrent(state, message.requestId) && state.model.probeRequestId !== message.requestId) return null;
   return { model: { ...state.model, device: message.device } };
 }
 
+/** `load-total`: bytes of all files together. */
+export function loadTotalled(state: AppState, message: Message<'load-total'>, deps: AppDependencies): StateChange {
+  if (!isCurrent(state, message.requestId)) return null;
+  return { model: { ...state.model, total: { loaded: message.loaded, total: message.total }, progressAt: deps.now() } };
+}
+
+/**
+ * `fallback`: the device failed and the worker steps down one rung, loading the model again
+ * (its progress and `loaded` follow under the same request id).
+ */
+export function fellBack(state: AppState, message: Message<'fallback'>, deps: AppDependencies): StateChange {
+  if (state.model.requestId !== message.requestId) return null;
+  return {
+    model: {
+      ...state.model,
+      status: 'loading',
+      device: message.device,
+      files: [],
+      total: null,
+      startedAt: deps.now(),
+      progressAt: null,
+      fallback: { reason: message.reason, duringRun: message.runRequestId !== null },
+    },
+  };
+}
+
 /** `load-progress`: bytes of one file so far. */
-export function loadProgressed(state: AppState, message: Message<'load-progress'>): StateChange {
+export function loadProgressed(state: AppState, message: Message<'load-progress'>, deps: AppDependencies): StateChange {
   if (!isCurrent(state, message.requestId)) return null;
   const progress: FileProgress = { file: message.file, loaded: message.loaded, total: message.total };
   const files = state.model.files.some((entry) => entry.file === message.file)
     ? state.model.files.map((entry) => (entry.file === message.file ? progress : entry))
     : [...state.model.files, progress];
-  return { model: { ...state.model, files } };
+  return { model: { ...state.model, files, progressAt: deps.now() } };
 }
 
 /** `loaded`: the model is ready; the budget is clamped to what this model allows. */
 export function modelLoaded(state: AppState, message: Message<'loaded'>, deps: AppDependencies): StateChange {
   if (!isCurrent(state, message.requestId)) return null;
   const { startedAt } = state.model;
+  // The model's default budget for this device, unless the person chose one.
+  const choice = state.model.choices.find((candidate) => candidate.id === message.modelId);
   return {
     model: {
       ...state.model,
       status: 'ready',
+      device: message.device,
       geometry: message.geometry,
       loadMs: startedAt === null ? null : deps.now() - startedAt,
       error: null,
     },
     settings: {
       ...state.settings,
-      maxVisualTokens: clampBudget(state.settings.maxVisualTokens, message.geometry),
+      maxVisualTokens: clampBudget(
+        state.settings.budgetChosen || !choice
+          ? state.settings.maxVisualTokens
+          : choice.defaultBudget[message.device.kind === 'wasm' ? 'cpu' : 'gpu'],
+        message.geometry,
+      ),
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { selectDeviceLabel, selectLoadTotals, selectVisibleError } from './selectors.ts';
-import { TEST_GEOMETRY, createHarness } from './testing.ts';
+import { TEST_DEVICE, TEST_GEOMETRY, createHarness } from './testing.ts';
 
 describe('model loading', () => {
   it('loads the first model once on startup, from the app’s own origin', () => {
@@ -11,7 +11,7 @@ describe('model loading', () => {
         requestId: 1,
         model: {
           id: 'visionthink-test',
-          label: 'VisionThink test model — tiny synthetic, no real understanding',
+          label: 'VisionThink test model (tiny, synthetic)',
           source: 'http://app.test/models/visionthink-test',
           local: true,
         },
@@ -26,11 +26,20 @@ describe('model loading', () => {
     client.emit({
       type: 'device',
       requestId: 1,
-      device: { kind: 'wasm', description: 'WASM, 4 threads', fallbackReason: 'navigator.gpu is missing' },
+      device: {
+        kind: 'wasm',
+        rung: 'wasm',
+        description: 'WASM, 4 threads',
+        fallbackReason: 'navigator.gpu is missing',
+      },
     });
     expect(store.getState().model.device?.fallbackReason).toBe('navigator.gpu is missing');
     expect(selectDeviceLabel(store.getState())).toBe('WASM, 4 threads');
-    client.emit({ type: 'device', requestId: 1, device: { kind: 'webgpu', description: 'SwiftShader Device' } });
+    client.emit({
+      type: 'device',
+      requestId: 1,
+      device: { kind: 'webgpu', rung: 'webgpu', description: 'SwiftShader Device' },
+    });
     expect(selectDeviceLabel(store.getState())).toBe('WebGPU — SwiftShader Device');
   });
 
@@ -52,7 +61,13 @@ describe('model loading', () => {
   it('is ready with the geometry and the load time when loaded', () => {
     const { store, client, clock } = createHarness();
     clock.now += 1250;
-    client.emit({ type: 'loaded', requestId: 1, modelId: 'visionthink-test', geometry: TEST_GEOMETRY });
+    client.emit({
+      type: 'loaded',
+      requestId: 1,
+      modelId: 'visionthink-test',
+      geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
+    });
     const { model } = store.getState();
     expect(model.status).toBe('ready');
     expect(model.geometry).toEqual(TEST_GEOMETRY);
@@ -63,7 +78,13 @@ describe('model loading', () => {
     const { store, client } = createHarness();
     store.getState().setBudget(5000);
     expect(store.getState().settings.maxVisualTokens).toBe(5000);
-    client.emit({ type: 'loaded', requestId: 1, modelId: 'visionthink-test', geometry: TEST_GEOMETRY });
+    client.emit({
+      type: 'loaded',
+      requestId: 1,
+      modelId: 'visionthink-test',
+      geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
+    });
     // 1 003 520 pixels / 28² = 1280 tokens.
     expect(store.getState().settings.maxVisualTokens).toBe(1280);
   });
@@ -93,25 +114,53 @@ describe('model loading', () => {
 
     // Late messages of the first attempt change nothing.
     client.emit({ type: 'load-progress', requestId: 1, file: 'a', loaded: 1, total: 2 });
-    client.emit({ type: 'loaded', requestId: 1, modelId: 'visionthink-test', geometry: TEST_GEOMETRY });
+    client.emit({
+      type: 'loaded',
+      requestId: 1,
+      modelId: 'visionthink-test',
+      geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
+    });
     expect(store.getState()).toBe(state);
 
-    client.emit({ type: 'loaded', requestId: 2, modelId: 'visionthink-test', geometry: TEST_GEOMETRY });
+    client.emit({
+      type: 'loaded',
+      requestId: client.last('load'),
+      modelId: 'visionthink-test',
+      geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
+    });
     expect(store.getState().model.status).toBe('ready');
   });
 
   it('ignores progress after the model is ready', () => {
     const { store, client } = createHarness();
-    client.emit({ type: 'loaded', requestId: 1, modelId: 'visionthink-test', geometry: TEST_GEOMETRY });
+    client.emit({
+      type: 'loaded',
+      requestId: 1,
+      modelId: 'visionthink-test',
+      geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
+    });
     const state = store.getState();
     client.emit({ type: 'load-progress', requestId: 1, file: 'late', loaded: 1, total: 1 });
-    client.emit({ type: 'device', requestId: 1, device: { kind: 'wasm', description: 'WASM, 1 thread' } });
+    client.emit({
+      type: 'device',
+      requestId: 1,
+      device: { kind: 'wasm', rung: 'wasm', description: 'WASM, 1 thread' },
+    });
     expect(store.getState()).toBe(state);
   });
 
   it('fails a loaded model when the worker stops', () => {
     const { store, client } = createHarness();
-    client.emit({ type: 'loaded', requestId: 1, modelId: 'visionthink-test', geometry: TEST_GEOMETRY });
+    client.emit({
+      type: 'loaded',
+      requestId: 1,
+      modelId: 'visionthink-test',
+      geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
+    });
     client.emit({ type: 'failed', requestId: 1, error: { code: 'internal', message: 'The model worker stopped.' } });
     expect(store.getState().model.status).toBe('error');
   });

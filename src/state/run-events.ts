@@ -112,3 +112,13 @@ export function runFailed(state: AppState, message: Message<'failed'>): StateCha
   const { error, errorSeq } = newError(state, message.error.code, message.error.message);
   return { errorSeq, run: { ...state.run, status: 'error', stopping: false, error } };
 }
+
+/**
+ * `fallback` during run `runRequestId`: the device failed and the worker asks the question again
+ * one rung lower, so what the failed attempt showed is cleared (the question stays).
+ */
+export function runRestarted(state: AppState, runRequestId: number, deps: AppDependencies): StateChange {
+  if (state.run.requestId !== runRequestId || state.run.status !== 'running') return null;
+  for (const round of state.run.rounds) if (round.thumbnailUrl) deps.urls.revoke(round.thumbnailUrl);
+  return { run: { ...state.run, plan: null, rounds: [], totals: null } };
+}

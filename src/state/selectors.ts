@@ -33,21 +33,50 @@ export const selectVisibleError = memoSelector(
 export const selectSelectedModel = (state: AppState): AppModelChoice | null =>
   state.model.choices.find((choice) => choice.id === state.model.selectedId) ?? null;
 
-/** Bytes of all model files so far; `total` counts only files whose size is known. */
+/**
+ * Bytes of all model files so far. transformers.js's own total (every size known up front) wins;
+ * otherwise the sum over the files started, where `total` counts only files whose size is known.
+ */
 export const selectLoadTotals = memoSelector(
-  (s) => [s.model.files],
-  ({ model }) => ({
-    loaded: model.files.reduce((sum, file) => sum + file.loaded, 0),
-    total: model.files.reduce((sum, file) => sum + file.total, 0),
-    sizesKnown: model.files.every((file) => file.total > 0),
-  }),
+  (s) => [s.model.files, s.model.total],
+  ({ model }) => {
+    const loaded = model.files.reduce((sum, file) => sum + file.loaded, 0);
+    if (model.total && model.total.total > 0) {
+      return { loaded: Math.max(loaded, model.total.loaded), total: model.total.total, sizesKnown: true };
+    }
+    return {
+      loaded,
+      total: model.files.reduce((sum, file) => sum + file.total, 0),
+      sizesKnown: model.files.every((file) => file.total > 0),
+    };
+  },
 );
 
-/** "WebGPU — <adapter>" or "WASM, N threads"; null before the worker has said. */
+/**
+ * Time left for the download (ms) at the average speed so far; null until enough is known
+ * (sizes, a second of progress) or when nothing is left.
+ */
+export function selectLoadEtaMs(state: AppState): number | null {
+  const { startedAt, progressAt, status } = state.model;
+  if (status !== 'loading' || startedAt === null || progressAt === null) return null;
+  const { loaded, total, sizesKnown } = selectLoadTotals(state);
+  const elapsed = progressAt - startedAt;
+  if (!sizesKnown || total <= 0 || loaded <= 0 || elapsed < 1000 || loaded >= total) return null;
+  return ((total - loaded) * elapsed) / loaded;
+}
+
+/** What loading the selected model would download on this device's rung (approximate, from the registry). */
+export function selectDownloadBytes(state: AppState): number | null {
+  const choice = selectSelectedModel(state);
+  if (!choice) return null;
+  return choice.rungs[state.model.device?.rung ?? 'wasm'].downloadBytes;
+}
+
+/** "WebGPU (f16) — <adapter>", "WebGPU — <adapter>" or "WASM, N threads"; null before the worker has said. */
 export function selectDeviceLabel(state: AppState): string | null {
   const { device } = state.model;
   if (!device) return null;
-  if (device.kind === 'webgpu') return `WebGPU — ${device.description}`;
+  if (device.kind === 'webgpu') return `WebGPU${device.rung === 'webgpu-f16' ? ' (f16)' : ''} — ${device.description}`;
   return /^wasm\b/i.test(device.description) ? device.description : `WASM — ${device.description}`;
 }
 

@@ -7,6 +7,8 @@ export interface SettingsState {
   policy: PolicyId;
   /** Visual tokens the full-resolution image may cost; a whole number within {@link budgetLimits}. */
   maxVisualTokens: number;
+  /** The person (or a share link) set the budget: a model's default no longer replaces it. */
+  budgetChosen: boolean;
 }
 
 export interface SettingsSlice {
@@ -42,7 +44,7 @@ export function clampBudget(value: number, geometry: ImageGeometry | null): numb
 }
 
 export const createSettingsSlice = (): Slice<SettingsSlice> => (set) => ({
-  settings: { policy: DEFAULT_POLICY, maxVisualTokens: DEFAULT_MAX_VISUAL_TOKENS },
+  settings: { policy: DEFAULT_POLICY, maxVisualTokens: DEFAULT_MAX_VISUAL_TOKENS, budgetChosen: false },
   setPolicy: (policy) => {
     if (!isPolicyId(policy)) return;
     set((state) => ({ settings: { ...state.settings, policy } }));
@@ -50,7 +52,11 @@ export const createSettingsSlice = (): Slice<SettingsSlice> => (set) => ({
   setBudget: (maxVisualTokens) => {
     if (!Number.isFinite(maxVisualTokens)) return;
     set((state) => ({
-      settings: { ...state.settings, maxVisualTokens: clampBudget(maxVisualTokens, state.model.geometry) },
+      settings: {
+        ...state.settings,
+        maxVisualTokens: clampBudget(maxVisualTokens, state.model.geometry),
+        budgetChosen: true,
+      },
     }));
   },
 });

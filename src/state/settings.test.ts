@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { budgetLimits, clampBudget } from './settings-slice.ts';
-import { TEST_GEOMETRY, createHarness } from './testing.ts';
+import { TEST_DEVICE, TEST_GEOMETRY, createHarness } from './testing.ts';
 
 describe('settings', () => {
   it('starts with the model deciding and a budget of 1024', () => {
     const { store } = createHarness();
-    expect(store.getState().settings).toEqual({ policy: 'visionthink', maxVisualTokens: 1024 });
+    expect(store.getState().settings).toEqual({ policy: 'visionthink', maxVisualTokens: 1024, budgetChosen: false });
   });
 
   it('takes known policies only', () => {
@@ -18,7 +18,13 @@ describe('settings', () => {
 
   it('rounds and clamps the budget, ignoring non-numbers', () => {
     const { store, client } = createHarness();
-    client.emit({ type: 'loaded', requestId: 1, modelId: 'visionthink-test', geometry: TEST_GEOMETRY });
+    client.emit({
+      type: 'loaded',
+      requestId: 1,
+      modelId: 'visionthink-test',
+      geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
+    });
     const { setBudget } = store.getState();
     setBudget(300.6);
     expect(store.getState().settings.maxVisualTokens).toBe(301);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { selectImageStaysLocal, selectShareHash } from './share-slice.ts';
-import { BASE_URL, createHarness, fakeFetch, pngBlob, readyWithImage, TEST_GEOMETRY } from './testing.ts';
+import { BASE_URL, createHarness, fakeFetch, pngBlob, readyWithImage, TEST_DEVICE, TEST_GEOMETRY } from './testing.ts';
 
 const png = (): Response => new Response(pngBlob(), { headers: { 'content-type': 'image/png' } });
 const index = [{ id: 'chart', file: 'chart.png', label: 'A bar chart', questions: [] }];
@@ -22,7 +22,7 @@ describe('share links in the store', () => {
       expect(client.count('open-image')).toBe(1);
     });
     const state = store.getState();
-    expect(state.settings).toEqual({ policy: 'full-only', maxVisualTokens: 512 });
+    expect(state.settings).toEqual({ policy: 'full-only', maxVisualTokens: 512, budgetChosen: true });
     expect(state.draft).toBe('How many bars?');
     expect(state.model.selectedId).toBe('visionthink-test');
     expect(state.share.ignored).toEqual([]);
@@ -35,6 +35,7 @@ describe('share links in the store', () => {
       requestId: client.last('load'),
       modelId: 'visionthink-test',
       geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
     });
     client.emit({ type: 'image-opened', requestId: client.last('open-image'), imageId: 2, width: 800, height: 600 });
     expect(store.getState().image.current).toMatchObject({
@@ -54,7 +55,7 @@ describe('share links in the store', () => {
       expect(store.getState().samples.status).toBe('missing');
     });
     const state = store.getState();
-    expect(state.settings).toEqual({ policy: 'visionthink', maxVisualTokens: 1024 });
+    expect(state.settings).toEqual({ policy: 'visionthink', maxVisualTokens: 1024, budgetChosen: false });
     expect(state.draft).toBe('<img src=x onerror=alert(1)>');
     expect(state.share.ignored).toHaveLength(3);
     expect(client.count('open-image')).toBe(0);
@@ -77,6 +78,7 @@ describe('share links in the store', () => {
       requestId: client.last('load'),
       modelId: 'visionthink-test',
       geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
     });
     changeHash('#image=https%3A%2F%2Fexample.com%2Fcat.png&budget=2000');
     await vi.waitFor(() => {

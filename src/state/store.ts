@@ -14,6 +14,7 @@ import { createSamplesSlice } from './samples-slice.ts';
 import { createSessionSlice } from './session-slice.ts';
 import { createSettingsSlice } from './settings-slice.ts';
 import { createShareSlice } from './share-slice.ts';
+import { createStorageSlice } from './storage-slice.ts';
 import { reduceWorkerMessage } from './worker-messages.ts';
 
 /**
@@ -31,6 +32,7 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     ...createSessionSlice()(set, get, api),
     ...createErrorSlice()(set, get, api),
     ...createShareSlice()(set, get, api),
+    ...createStorageSlice(context)(set, get, api),
     applyWorkerMessage: (message) => {
       const change = reduceWorkerMessage(get(), message, deps);
       if (change) set(change);
@@ -38,11 +40,18 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
   }));
   client.subscribe((message) => {
     store.getState().applyWorkerMessage(message);
+    // The browser may have refused to store the model (quota): say so, and the storage panel updates.
+    if (message.type === 'loaded' && store.getState().model.requestId === message.requestId) {
+      void store.getState().checkModelStored(message.modelId);
+    }
   });
-  store.getState().loadModel();
   void store.getState().loadSamples();
   // A share link is read on startup and when the hash changes, never written back (see share-slice.ts).
   void store.getState().applyShareLink(deps.hash());
+  // Without a model in the link: the default one (loaded at once when it ships with the app or is cached).
+  if (store.getState().model.status === 'idle') store.getState().selectModel(store.getState().model.selectedId);
+  // Where models will run, known before any download (the size depends on it).
+  store.setState((state) => ({ model: { ...state.model, probeRequestId: client.probe() } }));
   deps.onHashChange((hash) => {
     void store.getState().applyShareLink(hash);
   });

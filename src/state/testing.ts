@@ -2,13 +2,15 @@
 import type { EngineClient, RunParams } from '../client/engine-client.ts';
 import type { EngineEvent, RoundUsage, RunResult } from '../engine/events.ts';
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
-import type { ModelChoice, WorkerMessage } from '../protocol/messages.ts';
+import type { DeviceInfo, ModelChoice, WorkerMessage } from '../protocol/messages.ts';
 import type { AppStore } from './app-state.ts';
-import type { AppDependencies, FetchFn } from './dependencies.ts';
-import { modelChoices } from './model-choices.ts';
+import type { AppDependencies, FetchFn, StorageAccess } from './dependencies.ts';
+import { TEST_MODEL } from '../engine/model-registry.ts';
+import { modelChoices, type AppModelChoice } from './model-choices.ts';
 import { createAppStore } from './store.ts';
 
 export type ClientCall =
+  | { type: 'probe'; requestId: number }
   | { type: 'load'; requestId: number; model: ModelChoice }
   | { type: 'open-image'; requestId: number; image: Blob }
   | ({ type: 'run'; requestId: number } & RunParams)
@@ -20,6 +22,11 @@ export class FakeEngineClient implements EngineClient {
   private nextId = 1;
   private readonly listeners = new Set<(message: WorkerMessage) => void>();
 
+  probe(): number {
+    const requestId = this.nextId++;
+    this.calls.push({ type: 'probe', requestId });
+    return requestId;
+  }
   load(model: ModelChoice): number {
     const requestId = this.nextId++;
     this.calls.push({ type: 'load', requestId, model });
@@ -48,7 +55,7 @@ export class FakeEngineClient implements EngineClient {
     for (const listener of this.listeners) listener(message);
   }
   /** The request id of the latest call of `type`. */
-  last(type: 'load' | 'open-image' | 'run'): number {
+  last(type: 'probe' | 'load' | 'open-image' | 'run'): number {
     const call = this.calls.findLast((entry) => entry.type === type);
     if (!call || call.type === 'cancel') throw new Error(`No ${type} call`);
     return call.requestId;
@@ -103,11 +110,34 @@ export const TEST_GEOMETRY: ImageGeometry = {
   maxPixels: 1_003_520,
 };
 
+/** The device the fake worker reports. */
+export const TEST_DEVICE: DeviceInfo = { kind: 'wasm', rung: 'wasm', description: 'WASM, 1 thread' };
+
+/** A fake `StorageAccess` over an in-memory list of cached files. */
+export class FakeStorage implements StorageAccess {
+  files: { url: string; bytes: number }[] = [];
+  estimateValue: { usage: number; quota: number } | null = { usage: 0, quota: 10_000_000 };
+  persistedValue: boolean | null = false;
+  grantPersist: boolean | null = true;
+  cachedFiles = (): Promise<{ url: string; bytes: number }[] | null> => Promise.resolve([...this.files]);
+  deleteFiles = (urls: readonly string[]): Promise<void> => {
+    this.files = this.files.filter((file) => !urls.includes(file.url));
+    return Promise.resolve();
+  };
+  estimate = (): Promise<{ usage: number; quota: number } | null> => Promise.resolve(this.estimateValue);
+  persisted = (): Promise<boolean | null> => Promise.resolve(this.persistedValue);
+  persist = (): Promise<boolean | null> => {
+    this.persistedValue = this.grantPersist;
+    return Promise.resolve(this.grantPersist);
+  };
+}
+
 export interface Harness {
   store: AppStore;
   client: FakeEngineClient;
   urls: FakeObjectUrls;
   clock: { now: number };
+  storage: FakeStorage;
   changeHash: (hash: string) => void;
 }
 
@@ -115,7 +145,12 @@ export interface Harness {
  * A store on fakes; `fetch` defaults to answering 404 for everything, `hash` is the page's URL
  * hash at startup. `changeHash` delivers a later `hashchange`.
  */
-export function createHarness(fetchFn: FetchFn = fakeFetch({}), hash = ''): Harness {
+export function createHarness(
+  fetchFn: FetchFn = fakeFetch({}),
+  hash = '',
+  models: readonly AppModelChoice[] = [TEST_MODEL, ...modelChoices().filter((choice) => choice !== TEST_MODEL)],
+  storage = new FakeStorage(),
+): Harness {
   const hashListeners: ((hash: string) => void)[] = [];
   const client = new FakeEngineClient();
   const urls = new FakeObjectUrls();
@@ -125,7 +160,8 @@ export function createHarness(fetchFn: FetchFn = fakeFetch({}), hash = ''): Harn
     fetch: fetchFn,
     now: () => clock.now,
     baseUrl: BASE_URL,
-    models: modelChoices(BASE_URL),
+    models,
+    storage,
     hash: () => hash,
     onHashChange: (listener) => {
       hashListeners.push(listener);
@@ -134,14 +170,20 @@ export function createHarness(fetchFn: FetchFn = fakeFetch({}), hash = ''): Harn
   const changeHash = (next: string): void => {
     for (const listener of hashListeners) listener(next);
   };
-  return { store: createAppStore(client, deps), client, urls, clock, changeHash };
+  return { store: createAppStore(client, deps), client, urls, clock, storage, changeHash };
 }
 
 export const pngBlob = (): Blob => new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' });
 
 /** Loads the model and opens a `width` × `height` image; returns the image id. */
 export function readyWithImage({ store, client }: Harness, width = 896, height = 672): number {
-  client.emit({ type: 'loaded', requestId: client.last('load'), modelId: 'visionthink-test', geometry: TEST_GEOMETRY });
+  client.emit({
+    type: 'loaded',
+    requestId: client.last('load'),
+    modelId: 'visionthink-test',
+    geometry: TEST_GEOMETRY,
+    device: TEST_DEVICE,
+  });
   store.getState().openImage(pngBlob(), 'picture.png', 'file');
   const imageId = 7;
   client.emit({ type: 'image-opened', requestId: client.last('open-image'), imageId, width, height });

@@ -4,8 +4,8 @@ import type { AppState, StateChange } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { assertNever } from './errors.ts';
 import { imageFailed, imageOpened } from './image-slice.ts';
-import { deviceDetected, loadProgressed, modelFailed, modelLoaded } from './model-slice.ts';
-import { roundImageReceived, runEventReceived, runFailed } from './run-events.ts';
+import { deviceDetected, fellBack, loadProgressed, loadTotalled, modelFailed, modelLoaded } from './model-slice.ts';
+import { roundImageReceived, runEventReceived, runFailed, runRestarted } from './run-events.ts';
 
 /** The change `message` makes to `state`; null for a message of a request the store no longer waits for. */
 export function reduceWorkerMessage(state: AppState, message: WorkerMessage, deps: AppDependencies): StateChange {
@@ -13,7 +13,14 @@ export function reduceWorkerMessage(state: AppState, message: WorkerMessage, dep
     case 'device':
       return deviceDetected(state, message);
     case 'load-progress':
-      return loadProgressed(state, message);
+      return loadProgressed(state, message, deps);
+    case 'load-total':
+      return loadTotalled(state, message, deps);
+    case 'fallback': {
+      const model = fellBack(state, message, deps);
+      const run = message.runRequestId === null ? null : runRestarted(state, message.runRequestId, deps);
+      return model || run ? { ...model, ...run } : null;
+    }
     case 'loaded':
       return modelLoaded(state, message, deps);
     case 'image-opened':

@@ -7,9 +7,11 @@ import { AppStoreContext } from '../state/index.ts';
 import { AnswerView } from './AnswerView.tsx';
 import { DeviceBadge } from './DeviceBadge.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
+import { FallbackNotice } from './FallbackNotice.tsx';
 import { ImageFilePicker } from './ImageFilePicker.tsx';
 import { ImagePreview } from './ImagePreview.tsx';
 import { ImageUrlField } from './ImageUrlField.tsx';
+import { ModelDownloadCard } from './ModelDownloadCard.tsx';
 import { ModelLoadProgress } from './ModelLoadProgress.tsx';
 import { PageDropTarget } from './PageDropTarget.tsx';
 import { QuestionBox } from './QuestionBox.tsx';
@@ -17,6 +19,7 @@ import { RunTrace } from './RunTrace.tsx';
 import { SampleGallery } from './SampleGallery.tsx';
 import { SessionTotals } from './SessionTotals.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
+import { StoragePanel } from './StoragePanel.tsx';
 import { ShareNotice } from './ShareNotice.tsx';
 import { SuggestedQuestions } from './SuggestedQuestions.tsx';
 import { TokenMeter } from './TokenMeter.tsx';
@@ -42,7 +45,9 @@ export function App({ store }: { store: AppStore }) {
           </header>
           <p className="privacy">Everything runs in this browser tab: your images never leave your device.</p>
           <ErrorBanner />
+          <FallbackNotice />
           <ShareNotice />
+          <ModelDownloadCard />
           <ModelLoadProgress />
           <main className="layout">
             <section className="panel" aria-labelledby="image-heading">
@@ -63,6 +68,7 @@ export function App({ store }: { store: AppStore }) {
               <TokenMeter />
               <SessionTotals />
               <SettingsPanel />
+              <StoragePanel />
             </aside>
           </main>
           <footer className="muted">

@@ -14,7 +14,9 @@ export function DeviceBadge() {
       {label === null && <span className="muted">Checking the device…</span>}
       {device?.fallbackReason && (
         <p className="notice" role="status" data-testid="device.notice">
-          Running on the CPU (WASM), which is slower, because WebGPU is not available: {device.fallbackReason}
+          {device.kind === 'wasm'
+            ? `Running on the CPU (WASM), which is much slower, with a smaller image budget, because WebGPU is not available: ${device.fallbackReason}`
+            : device.fallbackReason}
         </p>
       )}
     </div>

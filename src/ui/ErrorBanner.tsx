@@ -1,5 +1,5 @@
 /** The newest error, in words, with Retry where repeating the step can help. */
-import { selectVisibleError, useAppStore } from '../state/index.ts';
+import { selectSelectedModel, selectVisibleError, TEST_MODEL_ID, useAppStore } from '../state/index.ts';
 
 const TITLES = {
   model: 'The model could not be loaded',
@@ -11,7 +11,10 @@ export function ErrorBanner() {
   const error = useAppStore(selectVisibleError);
   const retry = useAppStore((s) => s.retry);
   const dismiss = useAppStore((s) => s.dismissError);
+  const model = useAppStore(selectSelectedModel);
+  const useOfflineModel = useAppStore((s) => s.useOfflineModel);
   if (!error) return null;
+  const offerOffline = error.source === 'model' && model !== null && model.id !== TEST_MODEL_ID;
 
   return (
     <div className="error-banner" role="alert" data-testid="error" data-code={error.code} data-source={error.source}>
@@ -23,6 +26,11 @@ export function ErrorBanner() {
         {error.retryable && (
           <button type="button" className="primary" data-testid="error.retry" onClick={retry}>
             Retry
+          </button>
+        )}
+        {offerOffline && (
+          <button type="button" data-testid="error.offline" onClick={useOfflineModel}>
+            Use the offline test model
           </button>
         )}
         <button type="button" data-testid="error.dismiss" onClick={dismiss}>

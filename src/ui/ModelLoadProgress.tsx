@@ -1,5 +1,5 @@
 /** Download progress of the model: a bar per file and one in total, in bytes. */
-import { selectLoadTotals, selectSelectedModel, useAppStore } from '../state/index.ts';
+import { selectLoadEtaMs, selectLoadTotals, selectSelectedModel, useAppStore } from '../state/index.ts';
 import { formatBytes, formatMs } from './format.ts';
 
 function ProgressBar({ label, loaded, total }: { label: string; loaded: number; total: number }) {
@@ -33,7 +33,8 @@ export function ModelLoadProgress() {
   const model = useAppStore((s) => s.model);
   const totals = useAppStore(selectLoadTotals);
   const choice = useAppStore(selectSelectedModel);
-  if (model.status === 'idle') return null;
+  const etaMs = useAppStore(selectLoadEtaMs);
+  if (model.status === 'idle' || model.status === 'checking' || model.status === 'confirm') return null;
 
   const loading = model.status === 'loading';
   const total = totals.sizesKnown ? totals.total : 0;
@@ -52,6 +53,11 @@ export function ModelLoadProgress() {
             : 'The model could not be loaded'}
       </h2>
       <ProgressBar label="All files" loaded={totals.loaded} total={total} />
+      {etaMs !== null && (
+        <p className="muted" data-testid="load-progress.eta">
+          About {formatMs(Math.max(1000, Math.round(etaMs / 1000) * 1000))} left
+        </p>
+      )}
       {model.files.length > 0 && (
         <details className="file-progress" open={loading}>
           <summary>Files ({model.files.length})</summary>

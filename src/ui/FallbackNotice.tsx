@@ -1,0 +1,21 @@
+/** After the GPU failed: where the model runs now, and that the question was asked again. */
+import { RUNG_NAMES } from '../engine/device-ladder.ts';
+import { useAppStore } from '../state/index.ts';
+
+export function FallbackNotice() {
+  const fallback = useAppStore((s) => s.model.fallback);
+  const device = useAppStore((s) => s.model.device);
+  const dismiss = useAppStore((s) => s.dismissFallback);
+  if (!fallback || !device) return null;
+  return (
+    <div className="notice fallback-notice" role="status" data-testid="device.fallback" data-rung={device.rung}>
+      <p>
+        The device failed ({fallback.reason}). The model now runs on {RUNG_NAMES[device.rung]}
+        {fallback.duringRun ? ', and your question is being asked again' : ''}.
+      </p>
+      <button type="button" onClick={dismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
