@@ -44,10 +44,49 @@ export interface LoadOptions {
   /** External data chunks per ONNX file name (see model-registry.ts). */
   externalData?: Readonly<Record<string, number>>;
   onProgress?: (progress: LoadProgress) => void;
-  /** Bytes of all the model's files together, when transformers.js knows them. */
-  onTotal?: (total: { loaded: number; total: number }) => void;
+  /**
+   * The sizes in bytes of the model's files, as far as they are known before each file arrives
+   * (called again whenever more become known; see `FileSizes`).
+   */
+  onSizes?: (sizes: Readonly<Record<string, number>>) => void;
   /** A Jinja chat template to use instead of the model's own (see model-registry.ts). */
   chatTemplate?: string;
+}
+
+/** What transformers.js reports while it loads a model (the fields this app reads). */
+interface ProgressEvent {
+  status: string;
+  file?: string;
+  loaded?: number;
+  total?: number;
+  /** With `progress_total`: every file of the model, its bytes so far and its size (0 while unknown). */
+  files?: Record<string, { loaded: number; total: number }>;
+}
+
+/**
+ * The sizes of a model's files before they download. transformers.js looks them up first (a
+ * one-byte range request per file) and reports them in each `progress_total` event, but a
+ * file's entry is overwritten by its own progress once it starts: where the server sends no
+ * Content-Length (a compressed response) that entry's total is just the bytes so far. So a size
+ * is only taken while nothing of the file has arrived, or while less has arrived than it says.
+ */
+export class FileSizes {
+  private readonly sizes = new Map<string, number>();
+
+  /** Takes what `files` says; true when a size was learned. */
+  learn(files: Readonly<Record<string, { loaded: number; total: number }>>): boolean {
+    let learned = false;
+    for (const [file, { loaded, total }] of Object.entries(files)) {
+      if (this.sizes.has(file) || !(total > 0) || (loaded > 0 && loaded >= total)) continue;
+      this.sizes.set(file, total);
+      learned = true;
+    }
+    return learned;
+  }
+
+  known(): Record<string, number> {
+    return Object.fromEntries(this.sizes);
+  }
 }
 
 /** A tokenised turn: its ids and, when it shows an image, the processor's image inputs. */
@@ -110,13 +149,14 @@ export class VisionModel {
 
   /** Loads a model folder or hub repository; failures become `ModelLoadError`s. */
   static async load(source: string, options: LoadOptions = {}): Promise<VisionModel> {
+    const sizes = new FileSizes();
     const progress_callback =
-      options.onProgress || options.onTotal
-        ? (event: { status: string; file?: string; loaded?: number; total?: number }) => {
+      options.onProgress || options.onSizes
+        ? (event: ProgressEvent) => {
             if (event.status === 'progress' && event.file) {
               options.onProgress?.({ file: event.file, loaded: event.loaded ?? 0, total: event.total ?? 0 });
-            } else if (event.status === 'progress_total') {
-              options.onTotal?.({ loaded: event.loaded ?? 0, total: event.total ?? 0 });
+            } else if (event.status === 'progress_total' && event.files && sizes.learn(event.files)) {
+              options.onSizes?.(sizes.known());
             }
           }
         : undefined;

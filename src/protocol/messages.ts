@@ -62,8 +62,8 @@ export type WorkerMessage =
   | { type: 'device'; requestId: number; device: DeviceInfo }
   /** Bytes of one model file downloaded so far. */
   | { type: 'load-progress'; requestId: number; file: string; loaded: number; total: number }
-  /** Bytes of all the model's files together (sent when the sizes are known up front). */
-  | { type: 'load-total'; requestId: number; loaded: number; total: number }
+  /** The sizes of the model's files known before they arrive (by file name; sent as more become known). */
+  | { type: 'load-sizes'; requestId: number; sizes: Record<string, number> }
   /** The model is ready on `device`. */
   | { type: 'loaded'; requestId: number; modelId: string; geometry: ImageGeometry; device: DeviceInfo }
   /**

@@ -37,8 +37,8 @@ export interface ModelState {
   error: AppError | null;
   /** The probe request whose `device` reply tells where models will run. */
   probeRequestId: number | null;
-  /** Bytes of all files, when transformers.js knows every size up front. */
-  total: { loaded: number; total: number } | null;
+  /** Sizes of the model's files known before they arrive, by file name (see `load-sizes`). */
+  sizes: Readonly<Record<string, number>>;
   /** When the latest progress arrived (for the time left). */
   progressAt: number | null;
   /** The latest step down the device ladder: why, and whether a question was asked again. */
@@ -77,7 +77,7 @@ export const createModelSlice =
       loadMs: null,
       error: null,
       probeRequestId: null,
-      total: null,
+      sizes: {},
       progressAt: null,
       fallback: null,
     },
@@ -102,7 +102,7 @@ export const createModelSlice =
           startedAt: deps.now(),
           loadMs: null,
           error: null,
-          total: null,
+          sizes: {},
           progressAt: null,
         },
       }));
@@ -145,10 +145,10 @@ export function deviceDetected(state: AppState, message: Message<'device'>): Sta
   return { model: { ...state.model, device: message.device } };
 }
 
-/** `load-total`: bytes of all files together. */
-export function loadTotalled(state: AppState, message: Message<'load-total'>, deps: AppDependencies): StateChange {
+/** `load-sizes`: the sizes of files still to come. */
+export function sizesLearned(state: AppState, message: Message<'load-sizes'>): StateChange {
   if (!isCurrent(state, message.requestId)) return null;
-  return { model: { ...state.model, total: { loaded: message.loaded, total: message.total }, progressAt: deps.now() } };
+  return { model: { ...state.model, sizes: { ...state.model.sizes, ...message.sizes } } };
 }
 
 /**
@@ -163,7 +163,7 @@ export function fellBack(state: AppState, message: Message<'fallback'>, deps: Ap
       status: 'loading',
       device: message.device,
       files: [],
-      total: null,
+      sizes: {},
       startedAt: deps.now(),
       progressAt: null,
       fallback: { reason: message.reason, duringRun: message.runRequestId !== null },

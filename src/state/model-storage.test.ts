@@ -134,10 +134,11 @@ describe('download progress', () => {
     const { store, client, clock } = setup();
     const requestId = client.last('load');
     clock.now += 500;
-    client.emit({ type: 'load-total', requestId, loaded: 100, total: 1000 });
+    client.emit({ type: 'load-sizes', requestId, sizes: { 'a.onnx': 600, 'b.onnx': 400 } });
+    client.emit({ type: 'load-progress', requestId, file: 'a.onnx', loaded: 100, total: 600 });
     expect(selectLoadEtaMs(store.getState())).toBeNull();
     clock.now += 1500;
-    client.emit({ type: 'load-total', requestId, loaded: 400, total: 1000 });
+    client.emit({ type: 'load-progress', requestId, file: 'a.onnx', loaded: 400, total: 600 });
     // 400 bytes in 2 s: 600 more take 3 s.
     expect(selectLoadEtaMs(store.getState())).toBe(3000);
   });

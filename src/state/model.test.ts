@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectDeviceLabel, selectLoadTotals, selectVisibleError } from './selectors.ts';
+import { selectDeviceLabel, selectLoadFiles, selectLoadTotals, selectVisibleError } from './selectors.ts';
 import { TEST_DEVICE, TEST_GEOMETRY, createHarness } from './testing.ts';
 
 describe('model loading', () => {
@@ -56,6 +56,30 @@ describe('model loading', () => {
     expect(selectLoadTotals(state)).toEqual({ loaded: 1000, total: 6000, sizesKnown: true });
     // Unchanged state gives the same object (React needs stable snapshots).
     expect(selectLoadTotals(store.getState())).toBe(selectLoadTotals(state));
+  });
+
+  it('counts files still to come from the sizes learned up front, and prefers those sizes', () => {
+    const { store, client } = createHarness();
+    client.emit({ type: 'load-sizes', requestId: 1, sizes: { 'onnx/a.onnx': 3000, 'onnx/b.onnx': 2000 } });
+    // No Content-Length (a compressed response): the file's own total is just its bytes so far.
+    client.emit({ type: 'load-progress', requestId: 1, file: 'onnx/a.onnx', loaded: 1000, total: 1000 });
+    client.emit({ type: 'load-progress', requestId: 1, file: 'tokenizer.json', loaded: 50, total: 50 });
+    const state = store.getState();
+    expect(selectLoadFiles(state)).toEqual([
+      { file: 'onnx/a.onnx', loaded: 1000, total: 3000 },
+      { file: 'tokenizer.json', loaded: 50, total: 50 },
+      { file: 'onnx/b.onnx', loaded: 0, total: 2000 },
+    ]);
+    expect(selectLoadTotals(state)).toEqual({ loaded: 1050, total: 5050, sizesKnown: true });
+    // A file whose size is unknown leaves the total unknown.
+    client.emit({ type: 'load-progress', requestId: 1, file: 'extra.json', loaded: 10, total: 0 });
+    expect(selectLoadTotals(store.getState()).sizesKnown).toBe(false);
+  });
+
+  it('ignores sizes from an earlier load', () => {
+    const { store, client } = createHarness();
+    client.emit({ type: 'load-sizes', requestId: 99, sizes: { 'onnx/a.onnx': 3000 } });
+    expect(store.getState().model.sizes).toEqual({});
   });
 
   it('is ready with the geometry and the load time when loaded', () => {

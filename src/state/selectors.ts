@@ -10,6 +10,7 @@ import type { AppState } from './app-state.ts';
 import { visibleError } from './error-slice.ts';
 import { memoSelector } from './memo.ts';
 import type { AppModelChoice } from './model-choices.ts';
+import type { FileProgress } from './model-slice.ts';
 import { askBlocker, type RunState } from './run-slice.ts';
 import type { SessionState } from './session-slice.ts';
 import { budgetLimits } from './settings-slice.ts';
@@ -34,20 +35,30 @@ export const selectSelectedModel = (state: AppState): AppModelChoice | null =>
   state.model.choices.find((choice) => choice.id === state.model.selectedId) ?? null;
 
 /**
- * Bytes of all model files so far. transformers.js's own total (every size known up front) wins;
- * otherwise the sum over the files started, where `total` counts only files whose size is known.
+ * Every model file, in the order they started and then those still to come: its bytes so far
+ * and its size. A size learned up front wins over a file's own (which, without a Content-Length,
+ * is just its bytes so far); 0 while unknown.
  */
+export const selectLoadFiles = memoSelector(
+  (s) => [s.model.files, s.model.sizes],
+  ({ model }): FileProgress[] => {
+    const started = model.files.map((file) => ({ ...file, total: model.sizes[file.file] ?? file.total }));
+    const waiting = Object.entries(model.sizes)
+      .filter(([name]) => !model.files.some((file) => file.file === name))
+      .map(([file, total]) => ({ file, loaded: 0, total }));
+    return [...started, ...waiting];
+  },
+);
+
+/** Bytes of all model files so far, and in all; `sizesKnown` when every file's size is. */
 export const selectLoadTotals = memoSelector(
-  (s) => [s.model.files, s.model.total],
-  ({ model }) => {
-    const loaded = model.files.reduce((sum, file) => sum + file.loaded, 0);
-    if (model.total && model.total.total > 0) {
-      return { loaded: Math.max(loaded, model.total.loaded), total: model.total.total, sizesKnown: true };
-    }
+  (s) => [selectLoadFiles(s)],
+  (s) => {
+    const files = selectLoadFiles(s);
     return {
-      loaded,
-      total: model.files.reduce((sum, file) => sum + file.total, 0),
-      sizesKnown: model.files.every((file) => file.total > 0),
+      loaded: files.reduce((sum, file) => sum + Math.min(file.loaded, file.total || file.loaded), 0),
+      total: files.reduce((sum, file) => sum + file.total, 0),
+      sizesKnown: files.length > 0 && files.every((file) => file.total > 0),
     };
   },
 );

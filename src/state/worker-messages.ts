@@ -4,7 +4,7 @@ import type { AppState, StateChange } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { assertNever } from './errors.ts';
 import { imageFailed, imageOpened } from './image-slice.ts';
-import { deviceDetected, fellBack, loadProgressed, loadTotalled, modelFailed, modelLoaded } from './model-slice.ts';
+import { deviceDetected, fellBack, loadProgressed, sizesLearned, modelFailed, modelLoaded } from './model-slice.ts';
 import { roundImageReceived, runEventReceived, runFailed, runRestarted } from './run-events.ts';
 
 /** The change `message` makes to `state`; null for a message of a request the store no longer waits for. */
@@ -14,8 +14,8 @@ export function reduceWorkerMessage(state: AppState, message: WorkerMessage, dep
       return deviceDetected(state, message);
     case 'load-progress':
       return loadProgressed(state, message, deps);
-    case 'load-total':
-      return loadTotalled(state, message, deps);
+    case 'load-sizes':
+      return sizesLearned(state, message);
     case 'fallback': {
       const model = fellBack(state, message, deps);
       const run = message.runRequestId === null ? null : runRestarted(state, message.runRequestId, deps);

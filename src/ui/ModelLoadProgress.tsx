@@ -1,5 +1,11 @@
 /** Download progress of the model: a bar per file and one in total, in bytes. */
-import { selectLoadEtaMs, selectLoadTotals, selectSelectedModel, useAppStore } from '../state/index.ts';
+import {
+  selectLoadEtaMs,
+  selectLoadFiles,
+  selectLoadTotals,
+  selectSelectedModel,
+  useAppStore,
+} from '../state/index.ts';
 import { formatBytes, formatMs } from './format.ts';
 
 function ProgressBar({ label, loaded, total }: { label: string; loaded: number; total: number }) {
@@ -32,6 +38,7 @@ function ProgressBar({ label, loaded, total }: { label: string; loaded: number; 
 export function ModelLoadProgress() {
   const model = useAppStore((s) => s.model);
   const totals = useAppStore(selectLoadTotals);
+  const files = useAppStore(selectLoadFiles);
   const choice = useAppStore(selectSelectedModel);
   const etaMs = useAppStore(selectLoadEtaMs);
   if (model.status === 'idle' || model.status === 'checking' || model.status === 'confirm') return null;
@@ -58,10 +65,10 @@ export function ModelLoadProgress() {
           About {formatMs(Math.max(1000, Math.round(etaMs / 1000) * 1000))} left
         </p>
       )}
-      {model.files.length > 0 && (
+      {files.length > 0 && (
         <details className="file-progress" open={loading}>
-          <summary>Files ({model.files.length})</summary>
-          {model.files.map((file) => (
+          <summary>Files ({files.length})</summary>
+          {files.map((file) => (
             <ProgressBar key={file.file} label={file.file} loaded={file.loaded} total={file.total} />
           ))}
         </details>

@@ -24,7 +24,7 @@ export interface WorkerPlatform {
     model: ModelChoice,
     device: DeviceInfo,
     onProgress: (file: string, loaded: number, total: number) => void,
-    onTotal?: (loaded: number, total: number) => void,
+    onSizes?: (sizes: Readonly<Record<string, number>>) => void,
   ): Promise<VisionModel>;
   openImage(image: Blob): Promise<OpenedImage>;
   encodePng(image: PixelImage): Promise<Blob>;
@@ -61,6 +61,12 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     return device;
   }
 
+  /** The current device described as it runs now (e.g. the threads WASM actually got). */
+  async function described(): Promise<DeviceInfo> {
+    const on = await currentDevice();
+    return { ...on, ...platform.deviceFor(on.rung) };
+  }
+
   /** The device one rung below the current one, or null when the failure is not the device's or none is left. */
   function stepDown(error: unknown): DeviceInfo | null {
     if (!device || !isDeviceFailure(error)) return null;
@@ -83,8 +89,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
           (file, loaded, total) => {
             platform.post({ type: 'load-progress', requestId, file, loaded, total });
           },
-          (loaded, total) => {
-            platform.post({ type: 'load-total', requestId, loaded, total });
+          (sizes) => {
+            platform.post({ type: 'load-sizes', requestId, sizes: { ...sizes } });
           },
         );
       } catch (error) {
@@ -116,7 +122,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         requestId,
         modelId: choice.id,
         geometry: loaded.geometry,
-        device: await currentDevice(),
+        device: await described(),
       });
     } catch (error) {
       if (model === loading) model = null;
@@ -139,7 +145,13 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     model = loading;
     try {
       const loaded = await loading;
-      platform.post({ type: 'loaded', requestId, modelId: choice.id, geometry: loaded.geometry, device: next });
+      platform.post({
+        type: 'loaded',
+        requestId,
+        modelId: choice.id,
+        geometry: loaded.geometry,
+        device: await described(),
+      });
       return loaded;
     } catch (reloadError) {
       model = null;

@@ -30,7 +30,11 @@ function setup(overrides: Partial<WorkerPlatform> = {}) {
     post: (message) => messages.push(message),
     detectDevice: () =>
       Promise.resolve({ kind: 'wasm', rung: 'wasm', description: 'WASM, 1 thread', fallbackReason: 'no adapter' }),
-    deviceFor: (rung) => ({ kind: rung === 'wasm' ? 'wasm' : 'webgpu', rung, description: rung }),
+    deviceFor: (rung) => ({
+      kind: rung === 'wasm' ? 'wasm' : 'webgpu',
+      rung,
+      description: rung === 'wasm' ? 'WASM, 1 thread' : rung,
+    }),
     loadModel: (model, _device, onProgress) => {
       loads.push(model);
       onProgress('config.json', 10, 10);
@@ -82,6 +86,24 @@ describe('the worker request handler', () => {
         device: { kind: 'wasm', rung: 'wasm', description: 'WASM, 1 thread', fallbackReason: 'no adapter' },
       },
     ]);
+  });
+
+  it('describes the device as it runs once loaded (the runtime may use fewer threads than asked)', async () => {
+    let started = false;
+    const { handle, messages } = setup({
+      deviceFor: (rung) => ({ kind: 'wasm', rung, description: started ? 'WASM, 2 threads' : 'WASM, 4 threads' }),
+      loadModel: () => {
+        started = true;
+        return Promise.resolve(
+          Object.assign(Object.create(shared) as VisionModel, { dispose: () => Promise.resolve() }),
+        );
+      },
+    });
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    expect(messages.at(-1)).toMatchObject({
+      type: 'loaded',
+      device: { rung: 'wasm', description: 'WASM, 2 threads', fallbackReason: 'no adapter' },
+    });
   });
 
   it('reports a failed load as a readable error with the request id', async () => {
