@@ -8,7 +8,12 @@ export function DeviceBadge() {
   return (
     <div className="device">
       {/* The badge stays empty until the worker says which device runs the model. */}
-      <span className={`badge ${device?.kind ?? 'unknown'}`} data-testid="device" data-kind={device?.kind}>
+      <span
+        className={`badge ${device?.kind ?? 'unknown'}`}
+        data-testid="device"
+        data-kind={device?.kind}
+        data-rung={device?.rung}
+      >
         {label}
       </span>
       {label === null && <span className="muted">Checking the device…</span>}

@@ -15,8 +15,17 @@ import { encodePng, openBitmapImage } from './bitmap-image.ts';
 import type { WorkerPlatform } from './handler.ts';
 
 /** Threads for the WASM backend: several only when the page is cross-origin isolated. */
-function wasmThreads(): number {
+function wantedWasmThreads(): number {
   return self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+}
+
+/**
+ * The threads WASM runs with: once ONNX Runtime has started, the number it actually uses (it
+ * drops to one where threads are unavailable), before that the number it will be asked for.
+ */
+function wasmThreads(): number {
+  const used = configured ? env.backends.onnx.wasm?.numThreads : undefined;
+  return typeof used === 'number' && used > 0 ? used : wantedWasmThreads();
 }
 
 function wasmDescription(): string {
@@ -48,9 +57,8 @@ function configureRuntime(): void {
   const wasm = env.backends.onnx.wasm;
   if (wasm) {
     wasm.wasmPaths = { wasm: ortWasm, mjs: ortMjs };
-    wasm.numThreads = wasmThreads();
+    wasm.numThreads = wantedWasmThreads();
   }
-  env.allowLocalModels = true;
   // A root-relative path, not a full URL: transformers.js treats full URLs as remote and would
   // ask the hub about the tokenizer files of a model that ships with the app.
   env.localModelPath = `${import.meta.env.BASE_URL}models/`;
@@ -61,20 +69,25 @@ export function browserPlatform(post: (message: WorkerMessage) => void): WorkerP
     post,
     detectDevice,
     deviceFor,
-    loadModel: (model, device, onProgress, onTotal) => {
+    loadModel: (model, device, onProgress, onSizes) => {
       configureRuntime();
       const entry = findModel(model.id);
       if (!entry) return Promise.reject(new ModelLoadError('model-missing', `The app has no model "${model.id}".`));
       // A model shipped with the app is addressed by its folder name under models/.
       const plan = loadPlan(entry, device.rung);
+      // A model that ships with the app is only looked for on this site, a hub model only on the
+      // hub (a static host answers a missing file with its index page, which is no model file).
+      // Loads run one at a time, so switching these globals per load is safe.
+      env.allowLocalModels = plan.bundled;
+      env.allowRemoteModels = !plan.bundled;
       return VisionModel.load(plan.source, {
         ...plan.options,
         device: backendOf(device.rung),
         onProgress: ({ file, loaded, total }) => {
           onProgress(file, loaded, total);
         },
-        onTotal: ({ loaded, total }) => {
-          onTotal?.(loaded, total);
+        onSizes: (sizes) => {
+          onSizes?.(sizes);
         },
       });
     },
