@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'public/models/', 'test-results/', 'playwright-report/'] },
+  { ignores: ['dist/', 'dist-subpath/', 'node_modules/', 'public/models/', 'test-results/', 'playwright-report/'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {

@@ -7,6 +7,10 @@ import { defineConfig } from '@playwright/test';
 
 const port = Number(process.env.E2E_PORT ?? 4173);
 const baseURL = `http://localhost:${port}`;
+/** The same app built and served under a sub-path, as GitHub Pages serves a project site. */
+const SUB_PATH = '/visionthink-web/';
+const subPathPort = port + 1;
+const subPathURL = `http://localhost:${subPathPort}${SUB_PATH}`;
 
 /** Without these Chromium keeps trying to reach the network (updates, sync, field trials). */
 const quiet = [
@@ -15,6 +19,9 @@ const quiet = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // Nothing but the app's own server resolves: a test can never download from the hub, even on
+  // a machine with internet, and a hub model fails as it would offline.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost',
 ];
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -42,23 +49,42 @@ export default defineConfig({
     actionTimeout: 30_000,
     navigationTimeout: 60_000,
   },
-  webServer: {
-    command: `npm run build && npx vite preview --port ${port} --strictPort`,
-    url: baseURL,
-    // Always the app as built now, never a stale server left running.
-    reuseExistingServer: false,
-    timeout: 300_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  // Started one after the other: the second build reuses the test model the first one wrote.
+  webServer: [
+    {
+      command: `npm run build && npx vite preview --port ${port} --strictPort`,
+      url: baseURL,
+      // Always the app as built now, never a stale server left running.
+      reuseExistingServer: false,
+      timeout: 300_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `npx vite build --outDir dist-subpath --emptyOutDir --logLevel warn && npx vite preview --outDir dist-subpath --port ${subPathPort} --strictPort`,
+      env: { BASE_PATH: SUB_PATH },
+      url: subPathURL,
+      reuseExistingServer: false,
+      timeout: 300_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
   projects: [
     {
       name: 'webgpu',
+      testIgnore: 'subpath.spec.ts',
       use: { browserName: 'chromium', launchOptions: { executablePath, args: ['--enable-unsafe-webgpu', ...quiet] } },
     },
     {
       name: 'wasm',
+      testIgnore: 'subpath.spec.ts',
       use: { browserName: 'chromium', launchOptions: { executablePath, args: quiet } },
+    },
+    {
+      name: 'subpath',
+      testMatch: 'subpath.spec.ts',
+      use: { browserName: 'chromium', baseURL: subPathURL, launchOptions: { executablePath, args: quiet } },
     },
   ],
 });

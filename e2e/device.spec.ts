@@ -1,8 +1,8 @@
 /** The app loads in both projects and says which device runs the model. */
-import { expect, test } from './support/app.ts';
+import { expect, test, TEST_MODEL_ID } from './support/app.ts';
 
 test('the browser offers a WebGPU adapter only in the webgpu project', async ({ app }) => {
-  await app.page.goto('/');
+  await app.goto();
   const adapter = await app.page.evaluate(async () => {
     // Typed as always there, but only secure contexts of browsers with WebGPU have it.
     const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -28,7 +28,7 @@ test('shows the device: WebGPU with the flag, the WASM fallback without it', asy
 
 test('loads the model with progress in bytes', async ({ app }) => {
   const started = Date.now();
-  await app.page.goto('/');
+  await app.goto(`#model=${TEST_MODEL_ID}`);
   const total = app.byId('load-progress').getByRole('progressbar').first();
   await expect(total).toBeVisible({ timeout: 60_000 });
   await expect

@@ -88,7 +88,7 @@ test('a hostile link is ignored with a notice, and its question stays plain text
     void dialog.dismiss();
   });
   const question = '<img src=x onerror=alert(1)>';
-  await app.page.goto(`/#image=javascript:alert(1)&budget=-5&policy=evil&question=${question}`);
+  await app.goto(`#image=javascript:alert(1)&budget=-5&policy=evil&question=${question}`);
   await expect(app.byId('device')).not.toBeEmpty({ timeout: RUN_TIMEOUT });
 
   const notice = app.byId('share.notice');

@@ -44,7 +44,11 @@ export type TestId =
   | 'share.copy'
   | 'share.status'
   | 'share.local'
-  | 'share.notice';
+  | 'share.notice'
+  | 'model.confirm';
+
+/** The generated test model's id (it ships with the app, so it loads offline). */
+export const TEST_MODEL_ID = 'visionthink-test';
 
 /** How long a whole question may take: SwiftShader is slow, and the first run compiles shaders. */
 export const RUN_TIMEOUT = 120_000;
@@ -105,12 +109,42 @@ export class App {
     return this.page.getByTestId(id);
   }
 
-  /** Opens the app and waits until it says which device runs the model. */
-  async open(): Promise<void> {
+  /**
+   * Opens the app at `hash` (by default a link to the test model that ships with the app: the
+   * default model downloads from the hub, which these machines cannot reach) and waits until it
+   * says which device runs the model.
+   */
+  async open(hash = `#model=${TEST_MODEL_ID}`): Promise<void> {
     const started = Date.now();
-    await this.page.goto('/');
+    await this.goto(hash);
     await expect(this.byId('device')).not.toBeEmpty({ timeout: RUN_TIMEOUT });
     this.timings.deviceShownMs = Date.now() - started;
+  }
+
+  /**
+   * Goes to the app (relative to the project's base URL, which may be a sub-path) and waits for
+   * cross-origin isolation: on a first visit coi-serviceworker installs and reloads the page once.
+   * `isolated: false` where the test blocks service workers.
+   */
+  async goto(hash = '', { isolated = true }: { isolated?: boolean } = {}): Promise<void> {
+    await this.page.goto(`./${hash}`);
+    if (!isolated) return;
+    await expect
+      .poll(() => this.page.evaluate(() => self.crossOriginIsolated).catch(() => false), {
+        message: 'the page should become cross-origin isolated (coi-serviceworker)',
+        timeout: 30_000,
+      })
+      .toBe(true);
+  }
+
+  /**
+   * Keeps coi-serviceworker from registering (before the first `goto`): the page is then not
+   * cross-origin isolated, and `route` sees every request (it cannot see a service worker's).
+   */
+  async withoutServiceWorker(): Promise<void> {
+    await this.page.addInitScript(() => {
+      (window as unknown as { coi: object }).coi = { shouldRegister: () => false };
+    });
   }
 
   /** Chooses an image through the file input inside the drop zone (the file picker). */
@@ -269,7 +303,8 @@ export const test = base.extend<{ app: App }>({
       app.requests.push(request.url());
       if (process.env.E2E_DEBUG) console.log(`[request ${source}] ${request.url()}`);
     };
-    page.on('request', record('page'));
+    // The context sees the requests of the page, its workers and its service worker.
+    page.context().on('request', record('context'));
     page.on('pageerror', (error) => app.pageErrors.push(`${error.name}: ${error.message}`));
     page.on('console', (message) => app.console.push(`[page ${message.type()}] ${message.text()}`));
     page.on('worker', (worker) => {

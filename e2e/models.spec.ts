@@ -1,0 +1,156 @@
+/**
+ * Models, downloads and storage: the default model asks before it downloads and, with the hub out
+ * of reach (these machines have no internet; Chromium resolves nothing but localhost), the app
+ * offers the test model that ships with it. The storage panel shows and clears a stored model, a
+ * full quota and an interrupted download are explained, and the ladder's rung is the one this
+ * browser offers.
+ */
+import { expect, RUN_TIMEOUT, test, TEST_MODEL_ID } from './support/app.ts';
+import { sampleImage } from './support/images.ts';
+
+const HUB = 'https://huggingface.co/';
+
+test('the default model shows its size before downloading; offline, the app offers the test model', async ({ app }) => {
+  await app.goto();
+  const card = app.byId('model.confirm');
+  await expect(card).toBeVisible({ timeout: RUN_TIMEOUT });
+  await expect(app.byId('model')).toHaveValue('qwen3.5-0.8b');
+  await expect(app.page.getByTestId('model.size')).toHaveText(/^\d+(\.\d)? (MB|GB)$/);
+  expect(
+    app.requests.filter((url) => url.startsWith(HUB)),
+    'nothing downloads before the person agrees',
+  ).toEqual([]);
+
+  await app.page.getByTestId('model.download').click();
+  const text = await app.expectReadableError(/hub cannot be reached/i);
+  expect(text).toMatch(/Qwen3\.5-0\.8B/);
+  await expect(app.byId('error')).toHaveAttribute('data-code', 'model-unreachable');
+  expect(
+    app.requests.some((url) => url.startsWith(HUB)),
+    'the download was attempted',
+  ).toBe(true);
+
+  await app.page.getByTestId('error.offline').click();
+  await expect(app.byId('model')).toHaveValue(TEST_MODEL_ID);
+  await expect(app.byId('error')).toHaveCount(0);
+  await app.chooseImage(await sampleImage('plain', 'blue', 448, 336));
+  await app.ask();
+  await app.expectAnswer('blue');
+});
+
+test('the storage panel shows the stored test model with its size, and clears it', async ({ app }) => {
+  await app.open();
+  await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+  const row = app.page.locator(`[data-testid="storage.model"][data-model-id="${TEST_MODEL_ID}"]`);
+  await expect(row).toBeVisible({ timeout: RUN_TIMEOUT });
+  await expect(row).toContainText(/VisionThink test model.*\d+ KB, \d+ files/);
+  expect(Number(await row.getAttribute('data-bytes'))).toBeGreaterThan(250_000);
+  await expect(app.page.getByTestId('storage.usage')).toContainText(/This site uses .* of the .* the browser allows/);
+
+  await row.getByTestId('storage.clear').click();
+  await expect(row).toHaveCount(0);
+  await expect(app.page.getByTestId('storage.empty')).toHaveText('No models are stored in this browser.');
+  const cached = await app.page.evaluate(async () =>
+    (await (await caches.open('transformers-cache')).keys()).map((request) => request.url),
+  );
+  expect(cached.filter((url) => url.includes(`/models/${TEST_MODEL_ID}/`))).toEqual([]);
+
+  // A loaded model keeps answering after its files are cleared.
+  await app.chooseImage(await sampleImage('plain', 'red', 448, 336));
+  await app.ask();
+  await app.expectAnswer('red');
+
+  await app.page.getByTestId('storage.persist').click();
+  await expect(
+    app.page
+      .getByTestId('storage.notice')
+      .or(app.page.locator('[data-testid="storage.persisted"][data-persisted="true"]')),
+  ).toBeVisible();
+});
+
+test('a full quota: the model still loads and answers, and the page says it was not stored', async ({ app }) => {
+  await app.goto();
+  await expect(app.byId('model.confirm')).toBeVisible({ timeout: RUN_TIMEOUT });
+  const cdp = await app.page.context().newCDPSession(app.page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: app.origin, quotaSize: 20_000 });
+
+  await app.byId('model').selectOption(TEST_MODEL_ID);
+  await expect(app.page.getByTestId('storage.notice')).toContainText(/did not store all of its files/, {
+    timeout: RUN_TIMEOUT,
+  });
+  await app.chooseImage(await sampleImage('plain', 'green', 448, 336));
+  await app.ask();
+  await app.expectAnswer('green');
+});
+
+test.describe('without the service worker', () => {
+  test('an interrupted download: a clear message, and Retry loads the model', async ({ app }) => {
+    await app.withoutServiceWorker();
+    await app.goto('', { isolated: false });
+    await expect(app.byId('model.confirm')).toBeVisible({ timeout: RUN_TIMEOUT });
+    // The connection drops on the largest file until the network is back.
+    let down = true;
+    let dropped = 0;
+    await app.page.route('**/models/visionthink-test/onnx/decoder_model_merged*.onnx', async (route) => {
+      if (down) {
+        dropped++;
+        await route.abort('connectionreset');
+      } else {
+        await route.continue();
+      }
+    });
+
+    await app.byId('model').selectOption(TEST_MODEL_ID);
+    await app.expectReadableError(/could not be (loaded|downloaded)/i);
+    expect(dropped).toBeGreaterThan(0);
+    down = false;
+    await app.page.getByTestId('error.retry').click();
+    await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+    await expect(app.byId('error')).toHaveCount(0);
+    await app.chooseImage(await sampleImage('plain', 'yellow', 448, 336));
+    await app.ask();
+    await app.expectAnswer('yellow');
+  });
+
+  test('not cross-origin isolated, WASM runs on one thread', async ({ app }) => {
+    test.skip(app.project !== 'wasm', 'threads are a WASM matter');
+    await app.withoutServiceWorker();
+    await app.goto(`#model=${TEST_MODEL_ID}`, { isolated: false });
+    await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+    expect(await app.page.evaluate(() => self.crossOriginIsolated)).toBe(false);
+    await expect(app.byId('device')).toHaveText('WASM, 1 thread');
+  });
+});
+
+test('the ladder: the rung this browser offers, with threads for WASM under cross-origin isolation', async ({
+  app,
+}) => {
+  await app.open();
+  const device = app.byId('device');
+  await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+  expect(await app.page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+  if (app.project === 'webgpu') {
+    // SwiftShader has no shader-f16: the rung below half precision.
+    await expect(device).toHaveAttribute('data-rung', 'webgpu');
+    await expect(app.page.getByTestId('device.notice')).toContainText('shader-f16');
+  } else {
+    // After loading, the badge shows the threads ONNX Runtime started with (it falls back to one
+    // by itself where shared memory is unavailable; see the test without a service worker).
+    const cores = await app.page.evaluate(() => navigator.hardwareConcurrency);
+    const threads = Math.min(4, cores);
+    await expect(device).toHaveAttribute('data-rung', 'wasm');
+    await expect(device).toHaveText(`WASM, ${String(threads)} thread${threads === 1 ? '' : 's'}`);
+    await app.chooseImage(await sampleImage('plain', 'white', 448, 336));
+    await app.ask();
+    await app.expectAnswer('white');
+  }
+});
+
+test('the Qwen3.5-layout test model (hybrid attention cache) answers and escalates in the browser', async ({ app }) => {
+  await app.open('#model=visionthink-test-qwen3_5');
+  await expect(app.byId('model')).toHaveValue('visionthink-test-qwen3_5');
+  await app.chooseImage(await sampleImage('detailed', 'magenta', 448, 336));
+  await app.ask();
+  await app.expectAnswer('magenta');
+  await expect(app.byId('trace')).toContainText(/full/i);
+});
