@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FileSizes } from './vision-model.ts';
+import { FileSizes } from './file-sizes.ts';
 
 describe('FileSizes', () => {
   it('takes the sizes of files not started yet, and of files arriving with a known length', () => {
