@@ -8,6 +8,7 @@ import { expectedTokens, sampleImage } from './support/images.ts';
 
 test('no request leaves the page origin', async ({ app }) => {
   await app.open();
+  await expect(app.page.getByText('your images never leave your device')).toBeVisible();
   await app.chooseImage(await sampleImage('plain', 'white', 448, 336));
   await app.ask();
   await app.expectAnswer('white');
