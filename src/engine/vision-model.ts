@@ -75,6 +75,11 @@ export interface GenerateRequest {
   onPhase(phase: 'encode' | 'prefill'): void;
   /** Called on every generated token with all tokens generated so far. */
   onToken(generated: bigint[]): void;
+  /**
+   * Tokens to emit instead of the model's choice, one per decoding step (see `scriptTokens`).
+   * Every step still runs the decoder, so the cost is the model's; only the choice is forced.
+   */
+  forced?: readonly bigint[];
 }
 
 export interface GenerateResult {
@@ -184,6 +189,15 @@ export class VisionModel {
     return text;
   }
 
+  /** `text` as the tokens a model would decode to say it, ending its turn. */
+  scriptTokens(text: string): bigint[] {
+    const { input_ids } = this.tokenizer(text, { add_special_tokens: false }) as { input_ids: Tensor };
+    const eos = (this.model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
+    const end = Array.isArray(eos) ? eos[0] : eos;
+    if (end === undefined) throw new ModelLoadError('model-invalid', `The model "${this.source}" has no end-of-turn token.`);
+    return [...Array.from(input_ids.data as BigInt64Array), BigInt(end)];
+  }
+
   decode(ids: bigint[], skipSpecialTokens: boolean): string {
     if (ids.length === 0) return '';
     return this.tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens });
@@ -242,6 +256,7 @@ export class VisionModel {
         max_new_tokens: request.maxNewTokens,
         do_sample: false,
         stopping_criteria: [stop],
+        ...(request.forced ? { logits_processor: [forceTokens(request.forced)] } : {}),
         streamer,
         return_dict_in_generate: true,
       } as never)) as { sequences: Tensor };
@@ -284,6 +299,22 @@ export class VisionModel {
 }
 
 const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** A logits processor that leaves only the next of `tokens` possible at each step. */
+function forceTokens(tokens: readonly bigint[]): (inputIds: bigint[][], logits: Tensor) => Tensor {
+  let step = 0;
+  return (_inputIds, logits) => {
+    const next = tokens[step++];
+    if (next === undefined) return logits;
+    const scores = logits.data as Float32Array;
+    const vocab = logits.dims.at(-1) ?? scores.length;
+    for (let row = 0; row < scores.length; row += vocab) {
+      scores.fill(-Infinity, row, row + vocab);
+      scores[row + Number(next)] = 0;
+    }
+    return logits;
+  };
+}
 
 /**
  * transformers.js 4.3.1 leaves `do_normalize` off when preprocessor_config.json does not set it,

@@ -31,6 +31,11 @@ export interface RunRequest {
   maxNewTokens?: number;
   /** Continue round 2 on round 1's KV cache (default). False re-prefills the whole conversation. */
   reuseCache?: boolean;
+  /**
+   * For benchmarks: what each round says, in order, instead of what the model would choose
+   * (the decoder still runs once per token, so costs are real); rounds past the end are free.
+   */
+  script?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -169,6 +174,8 @@ async function execute(
         cache = model.newCache();
       }
       const cached = cache.get_seq_length();
+      const scripted = request.script?.[round - 1];
+      const forced = scripted === undefined ? undefined : model.scriptTokens(scripted);
       const deltas = new TextDeltaStream((ids) => model.decode(ids, true));
       let streamed = '';
       const result = await model.generate({
@@ -177,7 +184,8 @@ async function execute(
         pixelValues: reuseCache ? (turn.image?.pixelValues ?? null) : model.concatPixels(imagePixels),
         grids,
         cache,
-        maxNewTokens,
+        maxNewTokens: forced ? forced.length : maxNewTokens,
+        ...(forced ? { forced } : {}),
         signal,
         onPhase: (phase) => {
           emit({

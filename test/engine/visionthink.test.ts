@@ -408,3 +408,24 @@ describe('the visual-token budget', () => {
     expect(countOccurrences(result.transcript, IMAGE_PAD)).toBe(234);
   });
 });
+
+describe('a scripted run (for benchmarks)', () => {
+  it('says what the script says, each token through the decoder, and the loop follows it', async () => {
+    // A plain image, which the model would answer at once: the script makes it ask for the full one.
+    const expected = expectedPasses('448x336');
+    const image = await sampleImage('plain', 'green', expected.width, expected.height);
+    const call = `<think>A closer look.</think>\n<tool_call>${TOOL_CALL_BODY}</tool_call>`;
+    const answer = '<think>Now I see.</think>\n<answer>scripted</answer>';
+    const result = resultOf(await collectEvents(model, { image, question: QUESTION, script: [call, answer] }));
+
+    expect(result.escalated).toBe(true);
+    expect(result.answer).toBe('scripted');
+    expect(result.rounds.map((round) => round.output)).toEqual([call, answer]);
+    expect(result.rounds.map((round) => round.generatedTokens)).toEqual([
+      model.scriptTokens(call).length,
+      model.scriptTokens(answer).length,
+    ]);
+    expect(result.visualTokens.used).toBe(expected.low.visualTokens + expected.full.visualTokens);
+    expect(result.transcript).toContain(`${call}${IM_END}`);
+  });
+});
