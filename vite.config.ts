@@ -15,6 +15,20 @@ function basePath(): string {
 const COI_FILE = 'coi-serviceworker.js';
 
 /**
+ * Runs before coi-serviceworker. Its settings are merged, so a test can set `window.coi` first
+ * (e.g. to keep the worker out). coi-serviceworker reloads the page when its worker is found; if
+ * the worker was not active yet, the reloaded page is not controlled and stays without
+ * isolation, so the page reloads once more when the worker takes control of it.
+ */
+const COI_SETUP = `window.coi = { quiet: true, ...window.coi };
+if (window.crossOriginIsolated === false && window.isSecureContext && navigator.serviceWorker &&
+    (!window.coi.shouldRegister || window.coi.shouldRegister())) {
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (!window.crossOriginIsolated) window.location.reload();
+  });
+}`;
+
+/**
  * Cross-origin isolation where the host cannot set COOP/COEP headers (GitHub Pages, a static
  * Space): coi-serviceworker adds them from a service worker, so WASM gets threads. The script
  * must be a file of its own at the app's base (a service worker's scope is its folder) and run
@@ -46,8 +60,7 @@ function crossOriginIsolation(): Plugin {
     },
     transformIndexHtml: () => [
       // The app does nothing that needs isolation before the page reloads once under the worker.
-      // (Merged, so a test can set `window.coi` before the page runs and keep the worker out.)
-      { tag: 'script', children: 'window.coi = { quiet: true, ...window.coi };', injectTo: 'head-prepend' },
+      { tag: 'script', children: COI_SETUP, injectTo: 'head-prepend' },
       { tag: 'script', attrs: { src: `${base}${COI_FILE}` }, injectTo: 'head' },
     ],
   };
