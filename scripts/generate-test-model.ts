@@ -1,7 +1,8 @@
 /**
  * `npm run model:test`: writes the generated test model of every family to its folder under
- * public/models/ (see src/node/paths.ts); `--family qwen2_vl|qwen3_5` writes one. `--if-missing` only writes when a file is missing (before tests and the dev
- * server). `--out DIR` writes elsewhere. The output is byte-identical on every run.
+ * public/models/ (see src/node/paths.ts); `--family qwen2_vl|qwen3_5` writes one. `--if-missing`
+ * only writes files that are missing or out of date (before tests and the dev server). `--out DIR`
+ * writes elsewhere. The output is byte-identical on every run.
  */
 import { parseArgs } from 'node:util';
 import { TEST_MODEL_DIRS } from '../src/node/paths.ts';
