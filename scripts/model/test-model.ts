@@ -82,8 +82,8 @@ const HEADS = 2;
 const HEAD_DIM = HIDDEN / HEADS;
 const ROPE_THETA = 1_000_000;
 const MROPE_SECTION: [number, number, number] = [4, 6, 6];
-const MERGE = 2;
-const TEMPORAL = 2;
+export const MERGE = 2;
+export const TEMPORAL = 2;
 /** Qwen3.5's linear-attention layer: one head of (q, k) = 2 and v = 2 columns, a 4-step convolution. */
 const LINEAR = { heads: 1, keyDim: 2, valueDim: 2, convKernel: [0.1, 0.2, 0.3, 0.4] } as const;
 
@@ -125,16 +125,39 @@ export interface TestModelOptions {
   family?: ModelFamily;
 }
 
-/** The files of the generated test model of a family; the same decisions in every family. */
-export function buildTestModel(options: TestModelOptions = {}): ModelFiles {
-  const family = options.family ?? 'qwen2_vl';
-  const vision = FAMILY_VISION[family];
-  const vocab = buildVocabulary(ADDED);
+/**
+ * The test model's vocabulary, its tokenizer files (with the Qwen2-VL chat template) and the
+ * special-token ids its configs name; the bench model (bench-model.ts) shares them, adding BPE
+ * merges (the test model has none: one token per byte).
+ */
+export function testTokenizer(merges: readonly (readonly [string, string])[] = []) {
+  const vocab = buildVocabulary(ADDED, merges);
   const id = (content: string): number => {
     const value = vocab.ids.get(content);
     if (value === undefined) throw new Error(`no token ${content}`);
     return value;
   };
+  const ids = {
+    endoftext: id('<|endoftext|>'),
+    imEnd: id('<|im_end|>'),
+    visionStart: id('<|vision_start|>'),
+    visionEnd: id('<|vision_end|>'),
+    visionPad: id('<|vision_pad|>'),
+    imagePad: id('<|image_pad|>'),
+    videoPad: id('<|video_pad|>'),
+  };
+  const files: ModelFiles = {
+    'tokenizer.json': vocab.tokenizerJson,
+    'tokenizer_config.json': tokenizerConfig(vocab, ADDED, QWEN2_VL_CHAT_TEMPLATE),
+  };
+  return { vocab, id, ids, files };
+}
+
+/** The files of the generated test model of a family; the same decisions in every family. */
+export function buildTestModel(options: TestModelOptions = {}): ModelFiles {
+  const family = options.family ?? 'qwen2_vl';
+  const vision = FAMILY_VISION[family];
+  const { vocab, id, ids, files: tokenizerFiles } = testTokenizer();
   const newline = vocab.byteId(0x0a);
   // Tokens whose identity drives what comes next, each with its own one-hot channel.
   const scriptTokens = [
@@ -238,16 +261,6 @@ export function buildTestModel(options: TestModelOptions = {}): ModelFiles {
   head.set(CH.escalate, id('<tool_call>'), GATE);
   head.set(CH.toolResponseSeen, id(THOUGHTS.afterTool), GATE);
 
-  const ids = {
-    endoftext: id('<|endoftext|>'),
-    imEnd: id('<|im_end|>'),
-    visionStart: id('<|vision_start|>'),
-    visionEnd: id('<|vision_end|>'),
-    visionPad: id('<|vision_pad|>'),
-    imagePad: id('<|image_pad|>'),
-    videoPad: id('<|video_pad|>'),
-  };
-
   return {
     ...familyConfigs({
       family,
@@ -263,8 +276,7 @@ export function buildTestModel(options: TestModelOptions = {}): ModelFiles {
       mergeSize: MERGE,
       temporalPatchSize: TEMPORAL,
     }),
-    'tokenizer.json': vocab.tokenizerJson,
-    'tokenizer_config.json': tokenizerConfig(vocab, ADDED, QWEN2_VL_CHAT_TEMPLATE),
+    ...tokenizerFiles,
     'onnx/embed_tokens.onnx': buildEmbedTokens(embed),
     'onnx/vision_encoder.onnx': buildVisionEncoder({
       ...vision,

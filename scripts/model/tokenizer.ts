@@ -1,11 +1,12 @@
 /**
  * Writes a byte-level BPE tokenizer in the Hugging Face `tokenizer.json` format, shaped like
- * Qwen2-VL's: 256 byte tokens (GPT-2 byte-to-unicode alphabet, no merges), the Qwen special
- * tokens, and added tokens for every multi-character piece the generated model emits.
+ * Qwen2-VL's: 256 byte tokens (GPT-2 byte-to-unicode alphabet; no merges, or those of bpe.ts),
+ * the Qwen special tokens, and added tokens for every multi-character piece the generated model
+ * emits.
  */
 
 /** GPT-2's reversible byte -> printable character mapping used by byte-level BPE. */
-function bytesToUnicode(): string[] {
+export function bytesToUnicode(): string[] {
   const printable: number[] = [];
   for (let b = 33; b <= 126; b++) printable.push(b);
   for (let b = 161; b <= 172; b++) printable.push(b);
@@ -27,18 +28,22 @@ export interface AddedToken {
 export interface Vocabulary {
   /** id of every added token by content. */
   ids: Map<string, number>;
-  /** Total vocabulary size (bytes + added tokens). */
+  /** Total vocabulary size (bytes + added tokens + merged tokens). */
   size: number;
   /** id of the byte token for a single byte. */
   byteId(byte: number): number;
   tokenizerJson: object;
 }
 
-/** Builds the vocabulary: ids 0-255 are bytes, added tokens follow in the given order. */
-export function buildVocabulary(added: AddedToken[]): Vocabulary {
+/**
+ * Builds the vocabulary: ids 0-255 are bytes, added tokens follow in the given order, then the
+ * token of each merge (pairs of byte-level strings, in rank order).
+ */
+export function buildVocabulary(added: AddedToken[], merges: readonly (readonly [string, string])[] = []): Vocabulary {
   const alphabet = bytesToUnicode();
   const vocab: Record<string, number> = {};
   alphabet.forEach((ch, byte) => (vocab[ch] = byte));
+  merges.forEach(([left, right], i) => (vocab[left + right] = 256 + added.length + i));
   const ids = new Map<string, number>();
   const addedTokens = added.map((token, i) => {
     const id = 256 + i;
@@ -72,10 +77,10 @@ export function buildVocabulary(added: AddedToken[]): Vocabulary {
       byte_fallback: false,
       ignore_merges: false,
       vocab,
-      merges: [],
+      merges: merges.map(([left, right]) => `${left} ${right}`),
     },
   };
-  return { ids, size: 256 + added.length, byteId: (byte) => byte, tokenizerJson };
+  return { ids, size: 256 + added.length + merges.length, byteId: (byte) => byte, tokenizerJson };
 }
 
 /** `tokenizer_config.json` in the shape of Qwen2-VL's, with its chat template. */

@@ -194,7 +194,8 @@ export class VisionModel {
     const { input_ids } = this.tokenizer(text, { add_special_tokens: false }) as { input_ids: Tensor };
     const eos = (this.model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
     const end = Array.isArray(eos) ? eos[0] : eos;
-    if (end === undefined) throw new ModelLoadError('model-invalid', `The model "${this.source}" has no end-of-turn token.`);
+    if (end === undefined)
+      throw new ModelLoadError('model-invalid', `The model "${this.source}" has no end-of-turn token.`);
     return [...Array.from(input_ids.data as BigInt64Array), BigInt(end)];
   }
 

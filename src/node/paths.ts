@@ -12,3 +12,9 @@ export const TEST_MODEL_DIRS: Record<ModelFamily, string> = {
   qwen2_vl: TEST_MODEL_DIR,
   qwen3_5: fileURLToPath(new URL('../../public/models/visionthink-test-qwen3_5', import.meta.url)),
 };
+
+/** Where `npm run bench:model` writes the bench model of each preset (scripts/model/bench-model.ts; git-ignored). */
+export const BENCH_MODEL_DIRS = {
+  bench: fileURLToPath(new URL('../../bench/models/visionthink-bench', import.meta.url)),
+  tiny: fileURLToPath(new URL('../../bench/models/visionthink-bench-tiny', import.meta.url)),
+} as const;
