@@ -1,0 +1,272 @@
+/**
+ * The Node half of `npm run bench`: the engine on onnxruntime-node (CPU), each path forced with
+ * a scripted run (the bench model's own choices mean nothing), every figure a median over
+ * `runs` runs after one warm-up, and every ratio taken between figures of this same run.
+ */
+import sharp from 'sharp';
+import type { RunResult } from '../../src/engine/events.ts';
+import type { ImageSource } from '../../src/engine/image.ts';
+import type { VisionModel } from '../../src/engine/vision-model.ts';
+import { askVisionThink, type RunRequest } from '../../src/engine/visionthink.ts';
+import { imageFromBytes } from '../../src/node/sharp-image.ts';
+import { renderSample } from '../samples/test-images.ts';
+import { escalationPattern, median, ms, ratio } from './stats.ts';
+
+export const QUESTION = 'What does the small print in the corner say?';
+/** What the model says when it asks for the full image, as the protocol expects it. */
+export const CALL =
+  '<think>The print is too small to read at this resolution.</think>\n<tool_call>\n{"name": "resize_image", "arguments": {"action": "resize"}}\n</tool_call>';
+export const ANSWER = '<think>Now it is legible.</think>\n<answer>Open daily</answer>';
+/** A longer answer, to time decoding. */
+const LONG_ANSWER = `<answer>${'The sign lists the opening hours of the shop, '.repeat(8).trim()}</answer>`;
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface NodeBenchOptions {
+  model: VisionModel;
+  sizes: readonly Size[];
+  runs: number;
+  /** Visual-token budget; large, so that the image size decides. */
+  budget: number;
+  questions: number;
+  escalationShare: number;
+  log?: (line: string) => void;
+}
+
+export interface PassFigures {
+  width: number;
+  height: number;
+  visualTokens: number;
+  encodeMs: number;
+  prefillMs: number;
+  /** Encode + prefill. */
+  totalMs: number;
+}
+
+export interface PassComparison {
+  size: string;
+  low: PassFigures;
+  full: PassFigures;
+  ratio: { visualTokens: number | null; encodeMs: number | null; prefillMs: number | null; totalMs: number | null };
+}
+
+export interface QuestionFigures {
+  totalMs: number;
+  prefilledTokens: number;
+  visualTokens: number;
+}
+
+export interface EscalationComparison {
+  size: string;
+  kvReuse: QuestionFigures & {
+    round2PrefilledTokens: number;
+    /** The tokens round 2 appended, plus round 1's last token, which never went through the decoder. */
+    round2AppendedTokens: number;
+  };
+  rePrefill: QuestionFigures & { round2PrefilledTokens: number };
+  fullOnly: QuestionFigures;
+  ratio: { kvReuseVsFullOnly: number | null; rePrefillVsFullOnly: number | null; kvReuseVsRePrefill: number | null };
+  /** Round 2 with KV reuse prefilled exactly the appended tokens. */
+  round2PrefillsOnlyAppended: boolean;
+}
+
+export interface MixedWorkload {
+  questions: number;
+  escalated: number;
+  share: number;
+  visionthink: { visualTokens: number; totalMs: number };
+  fullOnly: { visualTokens: number; totalMs: number };
+  ratio: { visualTokens: number | null; totalMs: number | null };
+}
+
+export interface NodeResults {
+  passes: PassComparison[];
+  escalation: EscalationComparison[];
+  mixed: MixedWorkload;
+  decode: { tokens: number; tokensPerSecond: number };
+  peakRssMb: number;
+}
+
+const label = ({ width, height }: Size): string => `${width}×${height}`;
+
+/** A detailed test picture of `size`, opened as the CLI opens a file. */
+async function benchImage({ width, height }: Size): Promise<ImageSource> {
+  const pixels = renderSample('detailed', 'blue', width, height);
+  const png = await sharp(pixels.data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+  return imageFromBytes(png);
+}
+
+async function timedRun(model: VisionModel, request: RunRequest): Promise<{ result: RunResult; wallMs: number }> {
+  const start = performance.now();
+  const result = await askVisionThink(model, request);
+  return { result, wallMs: performance.now() - start };
+}
+
+/** One warm-up run, then `runs` measured ones. */
+async function repeat<T>(runs: number, once: () => Promise<T>): Promise<T[]> {
+  await once();
+  const samples: T[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await once());
+  return samples;
+}
+
+const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+
+function firstRound(result: RunResult) {
+  const round = result.rounds[0];
+  if (!round?.image) throw new Error('the run had no image round');
+  return { ...round, image: round.image };
+}
+
+async function comparePasses(options: NodeBenchOptions, image: ImageSource, size: Size): Promise<PassComparison> {
+  const pass = async (policy: 'low-only' | 'full-only'): Promise<PassFigures> => {
+    const samples = await repeat(options.runs, async () => {
+      const { result } = await timedRun(options.model, {
+        image,
+        question: QUESTION,
+        policy,
+        maxVisualTokens: options.budget,
+        script: [ANSWER],
+      });
+      return firstRound(result);
+    });
+    const first = samples[0];
+    if (!first) throw new Error('a benchmark needs at least one run');
+    const encodeMs = median(samples.map((round) => round.ms.encode));
+    const prefillMs = median(samples.map((round) => round.ms.prefill));
+    return {
+      width: first.image.width,
+      height: first.image.height,
+      visualTokens: first.visualTokens,
+      encodeMs: ms(encodeMs),
+      prefillMs: ms(prefillMs),
+      totalMs: ms(median(samples.map((round) => round.ms.encode + round.ms.prefill))),
+    };
+  };
+  const low = await pass('low-only');
+  const full = await pass('full-only');
+  return {
+    size: label(size),
+    low,
+    full,
+    ratio: {
+      visualTokens: ratio(low.visualTokens, full.visualTokens),
+      encodeMs: ratio(low.encodeMs, full.encodeMs),
+      prefillMs: ratio(low.prefillMs, full.prefillMs),
+      totalMs: ratio(low.totalMs, full.totalMs),
+    },
+  };
+}
+
+async function compareEscalation(
+  options: NodeBenchOptions,
+  image: ImageSource,
+  size: Size,
+): Promise<EscalationComparison> {
+  const question = async (request: Partial<RunRequest>) => {
+    const samples = await repeat(options.runs, () =>
+      timedRun(options.model, { image, question: QUESTION, maxVisualTokens: options.budget, ...request }),
+    );
+    const { result } = samples[0] as { result: RunResult };
+    return {
+      result,
+      figures: {
+        totalMs: ms(median(samples.map((sample) => sample.wallMs))),
+        prefilledTokens: sum(result.rounds.map((round) => round.prefilledTokens)),
+        visualTokens: result.visualTokens.used,
+      },
+    };
+  };
+  const reuse = await question({ policy: 'visionthink', script: [CALL, ANSWER] });
+  const again = await question({ policy: 'visionthink', script: [CALL, ANSWER], reuseCache: false });
+  const full = await question({ policy: 'full-only', script: [ANSWER] });
+  const [round1, round2] = reuse.result.rounds;
+  if (!round1 || !round2 || !reuse.result.escalated) throw new Error('the scripted escalation did not escalate');
+  const appended = round2.promptTokens - (round1.promptTokens + round1.generatedTokens) + 1;
+  return {
+    size: label(size),
+    kvReuse: { ...reuse.figures, round2PrefilledTokens: round2.prefilledTokens, round2AppendedTokens: appended },
+    rePrefill: { ...again.figures, round2PrefilledTokens: again.result.rounds[1]?.prefilledTokens ?? 0 },
+    fullOnly: full.figures,
+    ratio: {
+      kvReuseVsFullOnly: ratio(reuse.figures.totalMs, full.figures.totalMs),
+      rePrefillVsFullOnly: ratio(again.figures.totalMs, full.figures.totalMs),
+      kvReuseVsRePrefill: ratio(reuse.figures.totalMs, again.figures.totalMs),
+    },
+    round2PrefillsOnlyAppended: round2.prefilledTokens === appended,
+  };
+}
+
+/** `questions` questions over the sizes in turn, `share` of them escalating, against full-only. */
+async function mixedWorkload(options: NodeBenchOptions, images: readonly ImageSource[]): Promise<MixedWorkload> {
+  const pattern = escalationPattern(options.questions, options.escalationShare);
+  const totals = { visionthink: { visualTokens: 0, totalMs: 0 }, fullOnly: { visualTokens: 0, totalMs: 0 } };
+  for (const [i, escalates] of pattern.entries()) {
+    const image = images[i % images.length] as ImageSource;
+    const base = { image, question: QUESTION, maxVisualTokens: options.budget };
+    const vt = await timedRun(options.model, {
+      ...base,
+      policy: 'visionthink',
+      script: escalates ? [CALL, ANSWER] : [ANSWER],
+    });
+    const full = await timedRun(options.model, { ...base, policy: 'full-only', script: [ANSWER] });
+    totals.visionthink.visualTokens += vt.result.visualTokens.used;
+    totals.visionthink.totalMs += vt.wallMs;
+    totals.fullOnly.visualTokens += full.result.visualTokens.used;
+    totals.fullOnly.totalMs += full.wallMs;
+  }
+  const escalated = pattern.filter(Boolean).length;
+  return {
+    questions: options.questions,
+    escalated,
+    share: ratio(escalated, options.questions) ?? 0,
+    visionthink: { visualTokens: totals.visionthink.visualTokens, totalMs: ms(totals.visionthink.totalMs) },
+    fullOnly: { visualTokens: totals.fullOnly.visualTokens, totalMs: ms(totals.fullOnly.totalMs) },
+    ratio: {
+      visualTokens: ratio(totals.visionthink.visualTokens, totals.fullOnly.visualTokens),
+      totalMs: ratio(totals.visionthink.totalMs, totals.fullOnly.totalMs),
+    },
+  };
+}
+
+async function decodeSpeed(options: NodeBenchOptions, image: ImageSource): Promise<NodeResults['decode']> {
+  const samples = await repeat(options.runs, async () => {
+    const { result } = await timedRun(options.model, {
+      image,
+      question: QUESTION,
+      policy: 'low-only',
+      maxVisualTokens: options.budget,
+      script: [LONG_ANSWER],
+    });
+    const round = firstRound(result);
+    return { tokens: round.generatedTokens, perSecond: (round.generatedTokens * 1000) / round.ms.decode };
+  });
+  return {
+    tokens: samples[0]?.tokens ?? 0,
+    tokensPerSecond: Math.round(median(samples.map((sample) => sample.perSecond)) * 10) / 10,
+  };
+}
+
+export async function runNodeBench(options: NodeBenchOptions): Promise<NodeResults> {
+  const log = options.log ?? (() => undefined);
+  const images = await Promise.all(options.sizes.map(benchImage));
+  const passes: PassComparison[] = [];
+  const escalation: EscalationComparison[] = [];
+  for (const [i, size] of options.sizes.entries()) {
+    const image = images[i] as ImageSource;
+    log(`passes ${label(size)}`);
+    passes.push(await comparePasses(options, image, size));
+    log(`escalation ${label(size)}`);
+    escalation.push(await compareEscalation(options, image, size));
+  }
+  log(`mixed workload: ${options.questions} questions`);
+  const mixed = await mixedWorkload(options, images);
+  log('decode speed');
+  const decode = await decodeSpeed(options, images[0] as ImageSource);
+  return { passes, escalation, mixed, decode, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+}
