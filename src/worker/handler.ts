@@ -37,9 +37,12 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
   let probed: Promise<DeviceInfo> | null = null;
   /** Where models load now: the probe's rung, or lower after a failure. */
   let device: DeviceInfo | null = null;
-  let model: Promise<VisionModel> | null = null;
-  /** The load request and choice of the current model (a run-time fallback reloads it under that id). */
-  let loadedBy: { requestId: number; choice: ModelChoice } | null = null;
+  /**
+   * The loaded model with the load request and choice it came from (a run-time fallback reloads
+   * it under that id). Only work inside the queue reads or replaces it, so a run always gets the
+   * model loaded before it was asked, and never waits on a load queued behind it.
+   */
+  let current: { model: VisionModel; requestId: number; choice: ModelChoice } | null = null;
   const images = new Map<number, OpenedImage>();
   const runs = new Map<number, AbortController>();
   // ONNX Runtime sessions run one inference at a time: runs and model switches queue up.
@@ -108,15 +111,15 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
 
   async function load(requestId: number, choice: ModelChoice): Promise<void> {
     platform.post({ type: 'device', requestId, device: await currentDevice() });
-    const previous = model;
-    const loading = enqueue(async () => {
-      await previous?.then((m) => m.dispose()).catch(() => undefined);
-      return loadOnLadder(requestId, choice, null);
-    });
-    model = loading;
     try {
-      const loaded = await loading;
-      loadedBy = { requestId, choice };
+      const loaded = await enqueue(async () => {
+        const previous = current;
+        current = null;
+        await previous?.model.dispose().catch(() => undefined);
+        const fresh = await loadOnLadder(requestId, choice, null);
+        current = { model: fresh, requestId, choice };
+        return fresh;
+      });
       platform.post({
         type: 'loaded',
         requestId,
@@ -125,7 +128,6 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         device: await described(),
       });
     } catch (error) {
-      if (model === loading) model = null;
       fail(requestId, error);
     }
   }
@@ -136,15 +138,15 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
    */
   async function reloadLower(runRequestId: number, error: unknown): Promise<VisionModel | null> {
     const next = stepDown(error);
-    if (!next || !loadedBy || !model) return null;
-    const { requestId, choice } = loadedBy;
+    if (!next || !current) return null;
+    const { requestId, choice, model: failed } = current;
     device = next;
     platform.post({ type: 'fallback', requestId, runRequestId, device: next, reason: reasonOf(error) });
-    await model.then((m) => m.dispose()).catch(() => undefined);
-    const loading = loadOnLadder(requestId, choice, runRequestId);
-    model = loading;
+    current = null;
+    await failed.dispose().catch(() => undefined);
     try {
-      const loaded = await loading;
+      const loaded = await loadOnLadder(requestId, choice, runRequestId);
+      current = { model: loaded, requestId, choice };
       platform.post({
         type: 'loaded',
         requestId,
@@ -154,7 +156,6 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
       });
       return loaded;
     } catch (reloadError) {
-      model = null;
       fail(requestId, reloadError);
       throw reloadError;
     }
@@ -186,8 +187,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
       await enqueue(async () => {
         const image = images.get(request.imageId);
         if (!image) throw new InvalidImageError('The image is no longer available; please choose it again.');
-        if (!model) throw new ModelLoadError('model-missing', 'No model is loaded yet: load one, then ask again.');
-        let ready: VisionModel = await model;
+        if (!current) throw new ModelLoadError('model-missing', 'No model is loaded yet: load one, then ask again.');
+        let ready: VisionModel = current.model;
         // Every resampled image is exactly what the model sees in that round.
         const seen: ImageSource = {
           width: image.width,

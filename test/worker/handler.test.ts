@@ -305,6 +305,60 @@ describe('the device ladder in the worker', () => {
     });
   });
 
+  it('a model switch queued behind a run that then falls back: both finish, each model disposed once', async () => {
+    const failures = { left: 1 };
+    const disposed: string[] = [];
+    const loaded: string[] = [];
+    const { handle, messages } = setup({
+      detectDevice: () => Promise.resolve(gpuF16),
+      loadModel: (choice, device) => {
+        const name = `${choice.id}@${device.rung}`;
+        loaded.push(name);
+        const base =
+          choice.id === TEST_MODEL.id && device.rung === 'webgpu-f16'
+            ? failingModel('Device was lost', failures)
+            : shared;
+        return Promise.resolve(
+          Object.assign(Object.create(base) as VisionModel, {
+            dispose: () => {
+              disposed.push(name);
+              return Promise.resolve();
+            },
+          }),
+        );
+      },
+    });
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    await handle({ type: 'open-image', requestId: 2, image: await png('plain', 'red') });
+    const other = { ...TEST_MODEL, id: 'another-model' };
+    // The person asks, then picks another model while the question runs.
+    const asked = handle(run(3, 2));
+    const switched = handle({ type: 'load', requestId: 4, model: other });
+    await Promise.all([asked, switched]);
+
+    const events = messages.flatMap((m) => (m.type === 'run-event' && m.requestId === 3 ? [m.event] : []));
+    expect(events.at(-1)).toMatchObject({ type: 'done', result: { answer: 'red' } });
+    expect(messages.findLast((m) => m.type === 'loaded')).toMatchObject({ requestId: 4, modelId: 'another-model' });
+    // The run fell back and reloaded its own model one rung lower; the switch replaced that one.
+    expect(loaded).toEqual(['visionthink-test@webgpu-f16', 'visionthink-test@webgpu', 'another-model@webgpu']);
+    expect(disposed).toEqual(['visionthink-test@webgpu-f16', 'visionthink-test@webgpu']);
+  });
+
+  it('a question asked twice, then a model switch: the second run uses the model it was asked of', async () => {
+    const { handle, messages, loads } = setup();
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    await handle({ type: 'open-image', requestId: 2, image: await png('plain', 'blue') });
+    const first = handle(run(3, 2));
+    await handle({ type: 'cancel', requestId: 3 });
+    const second = handle(run(4, 2));
+    const switched = handle({ type: 'load', requestId: 5, model: { ...TEST_MODEL, id: 'another-model' } });
+    await Promise.all([first, second, switched]);
+    const events = messages.flatMap((m) => (m.type === 'run-event' && m.requestId === 4 ? [m.event] : []));
+    expect(events.at(-1)).toMatchObject({ type: 'done', result: { answer: 'blue' } });
+    expect(loads.map((choice) => choice.id)).toEqual(['visionthink-test', 'another-model']);
+    expect(messages.at(-1)).toMatchObject({ type: 'loaded', requestId: 5 });
+  });
+
   it('answers a probe with the device, loading nothing', async () => {
     const { handle, messages, loads } = setup({ detectDevice: () => Promise.resolve(gpuF16) });
     await handle({ type: 'probe', requestId: 9 });
