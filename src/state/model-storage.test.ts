@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TEST_MODEL, type ModelEntry } from '../engine/model-registry.ts';
-import { expectedFileCount, groupCachedFiles } from './storage-slice.ts';
+import { expectedFiles, groupCachedFiles } from './storage-slice.ts';
 import { selectDownloadBytes, selectLoadEtaMs } from './selectors.ts';
 import {
   BASE_URL,
@@ -43,18 +43,36 @@ const HUB_PREFIX = 'https://huggingface.co/org/hub-model/resolve/abc123/';
 const TEST_PREFIX = `${BASE_URL}models/visionthink-test/`;
 const GPU: DeviceInfo = { kind: 'webgpu', rung: 'webgpu', description: 'Fake GPU' };
 
-const hubFiles = (count: number): { url: string; bytes: number }[] =>
-  Array.from({ length: count }, (_, i) => ({ url: `${HUB_PREFIX}file-${i}`, bytes: 1000 }));
+/** The hub model's files of `rung` as the cache lists them. */
+const hubFiles = (rung: 'webgpu' | 'webgpu-f16'): { url: string; bytes: number }[] =>
+  expectedFiles(HUB, rung).map((name) => ({ url: `${HUB_PREFIX}${name}`, bytes: 1000 }));
 
 function setup(storage = new FakeStorage()) {
   return createHarness(fakeFetch({}), '', [TEST_MODEL, HUB], storage);
 }
 
 describe('choosing a model that must be downloaded', () => {
-  it('counts the files a rung downloads: five JSON files, each session and its external data', () => {
-    expect(expectedFileCount(HUB, 'webgpu')).toBe(5 + 3 + 2);
-    expect(expectedFileCount(HUB, 'webgpu-f16')).toBe(5 + 3 + 1);
-    expect(expectedFileCount(TEST_MODEL, 'wasm')).toBe(8);
+  it('names the files a rung downloads: five JSON files, each session and its external data', () => {
+    expect(expectedFiles(HUB, 'webgpu').filter((name) => name.startsWith('onnx/'))).toEqual([
+      'onnx/embed_tokens_q4.onnx',
+      'onnx/vision_encoder_q4.onnx',
+      'onnx/decoder_model_merged_q4.onnx',
+      'onnx/decoder_model_merged_q4.onnx_data',
+      'onnx/decoder_model_merged_q4.onnx_data_1',
+    ]);
+    expect(expectedFiles(HUB, 'webgpu-f16')).toHaveLength(5 + 3 + 1);
+    expect(expectedFiles(TEST_MODEL, 'wasm')).toHaveLength(8);
+  });
+
+  it('asks first when another rung’s files are stored, even as many of them', async () => {
+    const storage = new FakeStorage();
+    storage.files = [...hubFiles('webgpu-f16'), { url: `${HUB_PREFIX}README.md`, bytes: 10 }];
+    const { store, client } = setup(storage);
+    client.emit({ type: 'device', requestId: client.last('probe'), device: GPU });
+    store.getState().selectModel('hub-model');
+    await flush();
+    expect(store.getState().model.status).toBe('confirm');
+    expect(store.getState().storage.models).toMatchObject([{ id: 'hub-model', files: 10, complete: false }]);
   });
 
   it('asks first when the model is not stored: its size for this device, nothing loads until Download', async () => {
@@ -78,7 +96,7 @@ describe('choosing a model that must be downloaded', () => {
 
   it('loads at once when every file of this rung is stored', async () => {
     const storage = new FakeStorage();
-    storage.files = hubFiles(10);
+    storage.files = hubFiles('webgpu');
     const { store, client } = setup(storage);
     client.emit({ type: 'device', requestId: client.last('probe'), device: GPU });
     store.getState().selectModel('hub-model');
@@ -183,19 +201,22 @@ describe('a device failure', () => {
 describe('the storage panel', () => {
   it('groups cached files by model and says whether a model is complete', () => {
     const files = [
-      ...hubFiles(3),
+      ...hubFiles('webgpu'),
       { url: `${TEST_PREFIX}config.json`, bytes: 1200 },
       { url: 'https://huggingface.co/other/model/resolve/main/config.json', bytes: 9 },
     ];
-    expect(groupCachedFiles(files, [TEST_MODEL, HUB], BASE_URL, () => 3)).toEqual([
+    expect(groupCachedFiles(files, [TEST_MODEL, HUB], BASE_URL, (choice) => expectedFiles(choice, 'webgpu'))).toEqual([
       { id: 'visionthink-test', bytes: 1200, files: 1, complete: false },
-      { id: 'hub-model', bytes: 3000, files: 3, complete: true },
+      { id: 'hub-model', bytes: 10_000, files: 10, complete: true },
     ]);
   });
 
   it('shows stored models with their sizes and clears one, leaving the others', async () => {
     const storage = new FakeStorage();
-    storage.files = [...hubFiles(2), { url: `${TEST_PREFIX}onnx/decoder_model_merged.onnx`, bytes: 200_000 }];
+    storage.files = [
+      ...hubFiles('webgpu').slice(0, 2),
+      { url: `${TEST_PREFIX}onnx/decoder_model_merged.onnx`, bytes: 200_000 },
+    ];
     const { store } = setup(storage);
     await store.getState().refreshStorage();
     expect(store.getState().storage.models.map((m) => [m.id, m.bytes])).toEqual([
@@ -237,7 +258,7 @@ describe('the storage panel', () => {
 
   it('no notice when every file was stored, and none without Cache Storage', async () => {
     const storage = new FakeStorage();
-    storage.files = Array.from({ length: 8 }, (_, i) => ({ url: `${TEST_PREFIX}f${i}`, bytes: 1 }));
+    storage.files = expectedFiles(TEST_MODEL, 'webgpu').map((name) => ({ url: `${TEST_PREFIX}${name}`, bytes: 1 }));
     const { store, client } = setup(storage);
     client.emit({ type: 'loaded', requestId: 1, modelId: 'visionthink-test', geometry: TEST_GEOMETRY, device: GPU });
     await flush();

@@ -4,6 +4,7 @@
  * (Cache Storage); they are matched to the registry by where they were downloaded from.
  */
 import type { AppState, Slice, SliceContext } from './app-state.ts';
+import { PRECISION_SUFFIX } from '../engine/model-registry.ts';
 import { filesPrefix, type AppModelChoice } from './model-choices.ts';
 
 /** A model with files in the browser's cache. */
@@ -50,33 +51,46 @@ export function groupCachedFiles(
   files: readonly { url: string; bytes: number }[],
   choices: readonly AppModelChoice[],
   baseUrl: string,
-  expectedFiles: (choice: AppModelChoice) => number,
+  expectedFiles: (choice: AppModelChoice) => readonly string[],
 ): CachedModel[] {
   const models: CachedModel[] = [];
   for (const choice of choices) {
     const prefix = filesPrefix(choice, baseUrl);
     const mine = files.filter((file) => file.url.startsWith(prefix));
     if (mine.length === 0) continue;
+    const stored = new Set(mine.map((file) => file.url));
     models.push({
       id: choice.id,
       bytes: mine.reduce((sum, file) => sum + file.bytes, 0),
       files: mine.length,
-      complete: mine.length >= expectedFiles(choice),
+      complete: expectedFiles(choice).every((name) => stored.has(`${prefix}${name}`)),
     });
   }
   return models;
 }
 
-/** Files a rung of a model downloads: the JSON files plus each session and its external data. */
-export function expectedFileCount(choice: AppModelChoice, rung: keyof AppModelChoice['rungs']): number {
-  const JSON_FILES = 5; // config, generation config, preprocessor config, tokenizer, tokenizer config
-  const dtype = choice.rungs[rung].dtype;
-  let count = JSON_FILES;
-  for (const [session, precision] of Object.entries(dtype)) {
-    const suffix = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4', q4f16: '_q4f16' }[precision];
-    count += 1 + (choice.externalData?.[`${session}${suffix}.onnx`] ?? 0);
+const JSON_FILES = [
+  'config.json',
+  'generation_config.json',
+  'preprocessor_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+];
+
+/**
+ * The files a rung of a model downloads, relative to its folder: the JSON files, each session's
+ * ONNX file in that rung's precision, and its external data chunks as transformers.js names
+ * them (`x.onnx_data`, `x.onnx_data_1`, …). Another rung's precision does not count.
+ */
+export function expectedFiles(choice: AppModelChoice, rung: keyof AppModelChoice['rungs']): string[] {
+  const files = [...JSON_FILES];
+  for (const [session, precision] of Object.entries(choice.rungs[rung].dtype)) {
+    const onnx = `${session}${PRECISION_SUFFIX[precision]}.onnx`;
+    files.push(`onnx/${onnx}`);
+    const chunks = choice.externalData?.[onnx] ?? 0;
+    for (let i = 0; i < chunks; i++) files.push(`onnx/${onnx}_data${i === 0 ? '' : `_${String(i)}`}`);
   }
-  return count;
+  return files;
 }
 
 export const createStorageSlice =
@@ -102,7 +116,7 @@ export const createStorageSlice =
           files === null
             ? []
             : groupCachedFiles(files, state.model.choices, deps.baseUrl, (choice) =>
-                expectedFileCount(choice, rungOf(state)),
+                expectedFiles(choice, rungOf(state)),
               );
         set({
           storage: {
