@@ -91,6 +91,14 @@ export function browserPlatform(post: (message: WorkerMessage) => void): WorkerP
         },
       });
     },
+    loadsAlike: (model, a, b) => {
+      const entry = findModel(model.id);
+      return (
+        entry !== undefined &&
+        backendOf(a) === backendOf(b) &&
+        JSON.stringify(loadPlan(entry, a)) === JSON.stringify(loadPlan(entry, b))
+      );
+    },
     openImage: openBitmapImage,
     encodePng,
   };

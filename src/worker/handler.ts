@@ -26,6 +26,8 @@ export interface WorkerPlatform {
     onProgress: (file: string, loaded: number, total: number) => void,
     onSizes?: (sizes: Readonly<Record<string, number>>) => void,
   ): Promise<VisionModel>;
+  /** Whether `choice` loads the same files on the same backend on both rungs (absent: never). */
+  loadsAlike?(choice: ModelChoice, a: Rung, b: Rung): boolean;
   openImage(image: Blob): Promise<OpenedImage>;
   encodePng(image: PixelImage): Promise<Blob>;
 }
@@ -70,10 +72,15 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     return { ...on, ...platform.deviceFor(on.rung) };
   }
 
-  /** The device one rung below the current one, or null when the failure is not the device's or none is left. */
-  function stepDown(error: unknown): DeviceInfo | null {
+  /**
+   * The device of the next rung below the current one that loads `choice` differently (a rung
+   * that would load the same files on the same backend would fail the same way), or null when
+   * the failure is not the device's or no such rung is left.
+   */
+  function stepDown(error: unknown, choice: ModelChoice): DeviceInfo | null {
     if (!device || !isDeviceFailure(error)) return null;
-    const lower = lowerRung(device.rung);
+    let lower = lowerRung(device.rung);
+    while (lower && platform.loadsAlike?.(choice, device.rung, lower)) lower = lowerRung(lower);
     return lower ? platform.deviceFor(lower) : null;
   }
 
@@ -97,7 +104,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
           },
         );
       } catch (error) {
-        const next = stepDown(error);
+        const next = stepDown(error, choice);
         if (!next) throw error;
         device = next;
         platform.post({ type: 'fallback', requestId, runRequestId, device: next, reason: reasonOf(error) });
@@ -137,8 +144,9 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
    * (inside the queue the run holds). Returns the new model, or null when there is no lower rung.
    */
   async function reloadLower(runRequestId: number, error: unknown): Promise<VisionModel | null> {
-    const next = stepDown(error);
-    if (!next || !current) return null;
+    if (!current) return null;
+    const next = stepDown(error, current.choice);
+    if (!next) return null;
     const { requestId, choice, model: failed } = current;
     device = next;
     platform.post({ type: 'fallback', requestId, runRequestId, device: next, reason: reasonOf(error) });
@@ -189,6 +197,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         if (!image) throw new InvalidImageError('The image is no longer available; please choose it again.');
         if (!current) throw new ModelLoadError('model-missing', 'No model is loaded yet: load one, then ask again.');
         let ready: VisionModel = current.model;
+        const { choice } = current;
         // Every resampled image is exactly what the model sees in that round.
         const seen: ImageSource = {
           width: image.width,
@@ -214,7 +223,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
               maxVisualTokens: request.maxVisualTokens,
               signal: controller.signal,
             })) {
-              if (event.type === 'error' && !controller.signal.aborted && stepDown(event.error)) {
+              if (event.type === 'error' && !controller.signal.aborted && stepDown(event.error, choice)) {
                 throw new EngineError(event.error.code, event.error.message);
               }
               post(event);

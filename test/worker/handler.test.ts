@@ -359,6 +359,25 @@ describe('the device ladder in the worker', () => {
     expect(messages.at(-1)).toMatchObject({ type: 'loaded', requestId: 5 });
   });
 
+  it('skips a rung that would load the same files on the same backend', async () => {
+    const rungs: string[] = [];
+    const { handle, messages } = setup({
+      detectDevice: () => Promise.resolve(gpuF16),
+      // Both GPU rungs load one precision for this model: the fallback goes straight to WASM.
+      loadsAlike: (_choice, a, b) => a !== 'wasm' && b !== 'wasm',
+      loadModel: (_model, device) => {
+        rungs.push(device.rung);
+        if (device.rung !== 'wasm') return Promise.reject(new Error('GPUDevice was lost'));
+        return Promise.resolve(
+          Object.assign(Object.create(shared) as VisionModel, { dispose: () => Promise.resolve() }),
+        );
+      },
+    });
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    expect(rungs).toEqual(['webgpu-f16', 'wasm']);
+    expect(messages.at(-1)).toMatchObject({ type: 'loaded', device: { rung: 'wasm' } });
+  });
+
   it('answers a probe with the device, loading nothing', async () => {
     const { handle, messages, loads } = setup({ detectDevice: () => Promise.resolve(gpuF16) });
     await handle({ type: 'probe', requestId: 9 });
