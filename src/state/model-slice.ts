@@ -104,6 +104,8 @@ export const createModelSlice =
           error: null,
           sizes: {},
           progressAt: null,
+          // A notice about an earlier model's fallback no longer applies.
+          fallback: null,
         },
       }));
     },

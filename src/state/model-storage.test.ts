@@ -173,6 +173,10 @@ describe('a device failure', () => {
     expect(model.fallback).toEqual({ reason: 'requires f16', duringRun: false });
     store.getState().dismissFallback();
     expect(store.getState().model.fallback).toBeNull();
+
+    client.emit({ type: 'fallback', requestId, runRequestId: null, device: GPU, reason: 'requires f16' });
+    store.getState().loadModel();
+    expect(store.getState().model.fallback).toBeNull();
   });
 
   it('during a run: what the failed attempt showed is cleared, the question stays', () => {
