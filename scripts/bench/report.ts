@@ -90,7 +90,7 @@ export function renderReport(results: BenchResults): string {
   const sections = [
     `# Benchmark ${results.date}`,
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}. ` +
-      `Model: ${results.model.name} (${results.model.description}). Medians of ${settings.runs} runs after a warm-up; ` +
+      `Model: ${results.model.name} (${results.model.description}). Sections 1, 2 and 4: medians of ${settings.runs} runs after a warm-up; section 3: one pass, summed; ` +
       `visual-token budget ${settings.budget}; ratios are between figures of this run.`,
     '## Targets',
     table(
