@@ -3,7 +3,7 @@
  * the generated bench model (onnxruntime-node, CPU) and in headless Chromium on the built app.
  * Writes bench/results/<date>.json and .md and prints the Markdown. `--help` lists the options.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { BENCH_MODEL_DIRS } from '../src/node/paths.ts';
 import { runBrowserBench, type Backend, type BrowserFigures } from './bench/browser-bench.ts';
 import { runNodeBench, type Size } from './bench/node-bench.ts';
 import { judgeTargets, renderReport, type BenchResults } from './bench/report.ts';
-import { buildBenchModel, type BenchPreset } from './model/bench-model.ts';
+import { BENCH_PRESETS, buildBenchModel, type BenchPreset } from './model/bench-model.ts';
 import { ensureModel } from './model/write-model.ts';
 
 const HELP = `npm run bench -- [options]
@@ -89,11 +89,6 @@ const log = (line: string): void => {
 
 const dir = BENCH_MODEL_DIRS[preset];
 if (await ensureModel(dir, buildBenchModel(preset))) log(`wrote the ${preset} model to ${dir}`);
-const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as {
-  hidden_size: number;
-  num_hidden_layers: number;
-  vision_config?: { embed_dim?: number; depth?: number };
-};
 const model = await loadModelForNode(dir);
 let node;
 try {
@@ -130,7 +125,7 @@ const results: BenchResults = {
   },
   model: {
     name: path.basename(dir),
-    description: `vision ${String(config.vision_config?.depth ?? '?')} layers × ${String(config.vision_config?.embed_dim ?? '?')}, decoder ${config.num_hidden_layers} layers × ${config.hidden_size}, random weights`,
+    description: `vision ${BENCH_PRESETS[preset].vision.layers} layers × ${BENCH_PRESETS[preset].vision.dim}, decoder ${BENCH_PRESETS[preset].decoder.layers} layers × ${BENCH_PRESETS[preset].decoder.hidden}, random weights`,
   },
   settings: { runs, budget, questions, escalationShare },
   node,

@@ -6,6 +6,7 @@
  * image settings, so the engine loads it and plans its images exactly as it does the test model's.
  */
 import { SYSTEM_PROMPT, TOOL_RESPONSE_TURN, renderErrorTurn, renderUserText } from '../../src/engine/protocol.ts';
+import { seededRandom } from '../samples/test-images.ts';
 import { learnMerges } from './bpe.ts';
 import { FAMILY_VISION, familyConfigs } from './family-configs.ts';
 import { buildDecoder, buildEmbedTokens, type DecoderLayerWeights, type Matrix } from './qwen2-vl-graphs.ts';
@@ -46,18 +47,6 @@ const SEED = 0x5eed;
  */
 const DECODER_GAIN = 0.5;
 
-/** mulberry32: a small, fast, seeded PRNG, so the same preset always gives the same bytes. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Characters per token of Qwen's tokenizer on English, about. */
 const CHARS_PER_TOKEN = 4;
 
@@ -78,7 +67,8 @@ function protocolMerges(): [string, string][] {
 /** The files of the bench model of a preset (deterministic: same preset, same bytes). */
 export function buildBenchModel(preset: BenchPreset = 'bench'): ModelFiles {
   const { vision, decoder } = BENCH_PRESETS[preset];
-  const next = mulberry32(SEED);
+  // Seeded, so the same preset always gives the same bytes.
+  const next = seededRandom(SEED);
   const uniform = (rows: number, cols: number, bound: number): Matrix => {
     const data = new Float32Array(rows * cols);
     for (let i = 0; i < data.length; i++) data[i] = (2 * next() - 1) * bound;

@@ -16,8 +16,8 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-/** A tiny deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
+/** A tiny deterministic PRNG (mulberry32): the same seed always gives the same sequence. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -61,7 +61,7 @@ export function renderSample(kind: SampleKind, colourName: string, width: number
 
 /** Lines of 3×5 glyphs with 1-pixel strokes, 1 pixel apart, on an 8-pixel line pitch. */
 function drawSmallPrint(data: Uint8Array, width: number, height: number, ink: number): void {
-  const next = random(width * 7919 + height);
+  const next = seededRandom(width * 7919 + height);
   const glyphs = Array.from({ length: 24 }, () => Array.from({ length: 15 }, () => next() < 0.45));
   const margin = Math.max(2, Math.floor(Math.min(width, height) * 0.04));
   for (let top = margin; top + 5 < height - margin; top += 8) {

@@ -72,6 +72,16 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     return { ...on, ...platform.deviceFor(on.rung) };
   }
 
+  async function announceLoaded(requestId: number, choice: ModelChoice, loaded: VisionModel): Promise<void> {
+    platform.post({
+      type: 'loaded',
+      requestId,
+      modelId: choice.id,
+      geometry: loaded.geometry,
+      device: await described(),
+    });
+  }
+
   /**
    * The device of the next rung below the current one that loads `choice` differently (a rung
    * that would load the same files on the same backend would fail the same way), or null when
@@ -127,13 +137,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         current = { model: fresh, requestId, choice };
         return fresh;
       });
-      platform.post({
-        type: 'loaded',
-        requestId,
-        modelId: choice.id,
-        geometry: loaded.geometry,
-        device: await described(),
-      });
+      await announceLoaded(requestId, choice, loaded);
     } catch (error) {
       fail(requestId, error);
     }
@@ -155,13 +159,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     try {
       const loaded = await loadOnLadder(requestId, choice, runRequestId);
       current = { model: loaded, requestId, choice };
-      platform.post({
-        type: 'loaded',
-        requestId,
-        modelId: choice.id,
-        geometry: loaded.geometry,
-        device: await described(),
-      });
+      await announceLoaded(requestId, choice, loaded);
       return loaded;
     } catch (reloadError) {
       fail(requestId, reloadError);
