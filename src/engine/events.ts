@@ -60,6 +60,15 @@ export interface RunResult {
   transcript: string;
 }
 
+/**
+ * Visual tokens a run spent before it ended without an answer (stopped or failed): the images
+ * whose encoding had started, by resolution. Not a saving: the question was never answered.
+ */
+export interface SpentVisualTokens {
+  low: number;
+  full: number;
+}
+
 /** Every event a run can emit, in order: plan, then per round round → phase… → text… → usage → decision, then done or error. */
 export type EngineEvent =
   /** The resolutions chosen for this question before anything runs. */
@@ -76,5 +85,8 @@ export type EngineEvent =
   | { type: 'decision'; round: number; decision: Decision; detail?: string }
   /** The run finished. */
   | { type: 'done'; result: RunResult }
-  /** The run failed or was stopped; no further events follow. */
-  | { type: 'error'; error: { code: EngineErrorCode; message: string } };
+  /**
+   * The run failed or was stopped; no further events follow. `spent` says what it had cost by
+   * then (absent when it ended before the engine ran).
+   */
+  | { type: 'error'; error: { code: EngineErrorCode; message: string }; spent?: SpentVisualTokens };

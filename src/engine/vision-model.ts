@@ -21,6 +21,7 @@ import type { PixelImage } from './image.ts';
 import { installKvContinuation } from './kv-continuation.ts';
 import { geometryFromPreprocessorConfig, type ImageGeometry } from './visual-tokens.ts';
 import { FileSizes, type ProgressEvent } from './file-sizes.ts';
+import { yieldToEventLoop } from './yield.ts';
 
 installKvContinuation(env.version);
 
@@ -89,12 +90,17 @@ export interface GenerateResult {
   ms: { encode: number; prefill: number; decode: number };
 }
 
+interface InferenceSessionLike {
+  run(...args: unknown[]): Promise<unknown>;
+}
+
 interface Qwen2VLModel extends PreTrainedModel {
   encode_image(inputs: { pixel_values: Tensor; image_grid_thw: Tensor }): Promise<Tensor>;
+  sessions: Record<string, InferenceSessionLike>;
 }
 
 export class VisionModel {
-  private encodeHook: { before(): void; after(): void } | null = null;
+  private encodeHook: { before(): Promise<void>; after(): Promise<void> } | null = null;
   private encodeMs = 0;
 
   private constructor(
@@ -108,13 +114,23 @@ export class VisionModel {
     // Time the vision encoder separately from the decoder prefill it runs inside.
     const encode = model.encode_image.bind(model);
     model.encode_image = async (inputs) => {
-      this.encodeHook?.before();
+      await this.encodeHook?.before();
       const start = performance.now();
       const features = await encode(inputs);
       this.encodeMs += performance.now() - start;
-      this.encodeHook?.after();
+      await this.encodeHook?.after();
       return features;
     };
+    // Every session run (vision encoder, embedding, each decoding step) first lets the event loop
+    // deliver what is waiting, such as a Stop (see yield.ts): without this, a WASM generation
+    // never gives a worker's message handler a turn until it is over.
+    for (const session of Object.values(model.sessions)) {
+      const run = session.run.bind(session);
+      session.run = async (...args) => {
+        await yieldToEventLoop();
+        return run(...args);
+      };
+    }
   }
 
   /** Loads a model folder or hub repository; failures become `ModelLoadError`s. */
@@ -236,11 +252,14 @@ export class VisionModel {
       if (signal?.aborted) throw new AbortedError();
     };
     this.encodeHook = {
-      before: () => {
+      before: async () => {
+        await yieldToEventLoop();
         checkAbort();
         request.onPhase('encode');
       },
-      after: () => {
+      // The last point before the prefill where a Stop can still spare the decoder its work.
+      after: async () => {
+        await yieldToEventLoop();
         checkAbort();
         request.onPhase('prefill');
       },

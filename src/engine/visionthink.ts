@@ -5,7 +5,15 @@
  */
 import { AbortedError, EngineError, InvalidRequestError, toEngineError } from './errors.ts';
 import { EventChannel } from './event-channel.ts';
-import type { Decision, EngineEvent, Resolution, RoundUsage, RunResult, VisualTokenTotals } from './events.ts';
+import type {
+  Decision,
+  EngineEvent,
+  Resolution,
+  RoundUsage,
+  RunResult,
+  SpentVisualTokens,
+  VisualTokenTotals,
+} from './events.ts';
 import type { ImageSource } from './image.ts';
 import { checkImageDimensions } from './image.ts';
 import { DEFAULT_POLICY, policyFor } from './policies.ts';
@@ -13,6 +21,7 @@ import { TextDeltaStream } from './text-stream.ts';
 import { TOOL_RESPONSE_TURN, chatMessages, extractAnswer, parseToolCall, renderErrorTurn } from './protocol.ts';
 import type { Tensor, VisionModel } from './vision-model.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, planResolutions, type ResolutionPlan } from './visual-tokens.ts';
+import { yieldToEventLoop } from './yield.ts';
 
 /** At most this many rounds (images) per question, as in VisionThink. */
 export const MAX_ROUNDS = 2;
@@ -54,7 +63,8 @@ export async function* runVisionThink(
   if (request.signal?.aborted) controller.abort();
   request.signal?.addEventListener('abort', forwardAbort);
   const channel = new EventChannel<EngineEvent>();
-  const work = execute(model, request, controller.signal, (event) => {
+  const spent: SpentVisualTokens = { low: 0, full: 0 };
+  const work = execute(model, request, controller.signal, spent, (event) => {
     channel.push(event);
   })
     .then((result) => {
@@ -62,7 +72,7 @@ export async function* runVisionThink(
     })
     .catch((error: unknown) => {
       const failure = controller.signal.aborted ? new AbortedError() : toEngineError(error);
-      channel.push({ type: 'error', error: failure.toJSON() });
+      channel.push({ type: 'error', error: failure.toJSON(), spent: { ...spent } });
     })
     .finally(() => {
       channel.close();
@@ -112,10 +122,21 @@ function validate(request: RunRequest): { question: string; maxNewTokens: number
   return { question, maxNewTokens };
 }
 
+/** Cancellation point: pending messages (a Stop) are delivered first, then the signal is read. */
+async function checkpoint(signal: AbortSignal): Promise<void> {
+  await yieldToEventLoop();
+  throwIfAborted(signal);
+}
+
+/**
+ * Runs the loop, emitting events; `spent` is kept up to date as images start encoding, so a run
+ * that ends without an answer can say what it cost.
+ */
 async function execute(
   model: VisionModel,
   request: RunRequest,
   signal: AbortSignal,
+  spent: SpentVisualTokens,
   emit: (event: EngineEvent) => void,
 ): Promise<RunResult> {
   throwIfAborted(signal);
@@ -159,10 +180,11 @@ async function execute(
       const roundImage = pass && pending.resolution ? { ...pass, resolution: pending.resolution } : null;
       emit({ type: 'round', round, image: roundImage });
 
-      throwIfAborted(signal);
+      await checkpoint(signal);
       const pixels = pass ? await image.resize(pass.width, pass.height, round) : null;
-      throwIfAborted(signal);
+      await checkpoint(signal);
       const turn = await model.encodeTurn(pending.text, pixels);
+      await checkpoint(signal);
       if (turn.image) {
         grids.push(turn.image.grid);
         imagePixels.push(turn.image.pixelValues);
@@ -188,15 +210,12 @@ async function execute(
         ...(forced ? { forced } : {}),
         signal,
         onPhase: (phase) => {
+          const resolution = pending.resolution ?? current;
+          if (phase === 'encode' && roundImage) spent[roundImage.resolution] += roundImage.visualTokens;
           emit({
             type: 'phase',
             round,
-            phase:
-              phase === 'prefill'
-                ? 'prefill'
-                : (pending.resolution ?? current) === 'full'
-                  ? 'encode-full'
-                  : 'encode-low',
+            phase: phase === 'prefill' ? 'prefill' : resolution === 'full' ? 'encode-full' : 'encode-low',
           });
         },
         onToken: (generated) => {

@@ -128,6 +128,12 @@ function expectCancelled(run: AbortedRun): void {
   expect(run.watch.undisposed()).toEqual([]);
 }
 
+/** What the run's final error says it had spent. */
+function spentOf(events: EngineEvent[]): unknown {
+  const last = events.at(-1);
+  return last?.type === 'error' ? last.spent : undefined;
+}
+
 const roundOf = (event: EngineEvent): number | undefined =>
   'round' in event && typeof event.round === 'number' ? event.round : undefined;
 
@@ -150,6 +156,7 @@ describe('aborting through the signal', () => {
     expectCancelled(run);
     expect(run.watch.generateCalls()).toBe(0);
     expect(run.steps).toBe(0);
+    expect(spentOf(run.events)).toEqual({ low: 0, full: 0 });
   });
 
   it('while round 1 encodes the low image: the decoder never runs', async () => {
@@ -160,6 +167,8 @@ describe('aborting through the signal', () => {
     expectCancelled(run);
     expect(run.steps).toBe(0);
     expect(run.after.map((event) => event.type)).toEqual(['error']);
+    // The encoder had started on the low image: its tokens were spent.
+    expect(spentOf(run.events)).toEqual({ low: 192, full: 0 });
   });
 
   it('during round 1 prefill: at most the first token', async () => {
@@ -192,6 +201,7 @@ describe('aborting through the signal', () => {
     expect(run.stepsAtAbort).toBe(7);
     expect(run.steps).toBe(7);
     expect(run.events.filter((event) => event.type === 'usage')).toHaveLength(1);
+    expect(spentOf(run.events)).toEqual({ low: 48, full: 192 });
   });
 
   it('while round 2 decodes', async () => {
