@@ -4,7 +4,7 @@ export type { AnswerSegment } from './answer-segments.ts';
 export { browserDependencies, type AppDependencies, type ObjectUrls } from './dependencies.ts';
 export type { VisibleError } from './error-slice.ts';
 export type { ImageOrigin } from './image-slice.ts';
-export type { RoundTrace, RunPhase } from './run-slice.ts';
+export type { RoundTrace, RunPhase, RunStatus } from './run-slice.ts';
 export * from './selectors.ts';
 export { POLICY_CHOICES } from './settings-slice.ts';
 export { selectImageStaysLocal, selectShareHash } from './share-slice.ts';

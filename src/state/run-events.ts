@@ -8,7 +8,7 @@ import type { AppState, StateChange } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { assertNever, newError } from './errors.ts';
 import type { RoundTrace, RunState } from './run-slice.ts';
-import { addAnswered } from './session-slice.ts';
+import { addAnswered, addStopped } from './session-slice.ts';
 
 type Message<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
 
@@ -75,9 +75,16 @@ function reduceRunEvent(state: AppState, event: EngineEvent, deps: AppDependenci
         session: addAnswered(state.session, event.result),
       };
     case 'error': {
-      if (event.error.code === 'aborted') return { run: { ...run, status: 'stopped', stopping: false } };
+      const spent = event.spent ?? null;
+      const elapsedMs = run.startedAt === null ? null : deps.now() - run.startedAt;
+      if (event.error.code === 'aborted') {
+        return {
+          run: { ...run, status: 'stopped', stopping: false, spent, elapsedMs },
+          session: addStopped(state.session, spent),
+        };
+      }
       const { error, errorSeq } = newError(state, event.error.code, event.error.message);
-      return { errorSeq, run: { ...run, status: 'error', stopping: false, error } };
+      return { errorSeq, run: { ...run, status: 'error', stopping: false, error, spent, elapsedMs } };
     }
     default:
       return assertNever(event);

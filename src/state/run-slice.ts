@@ -1,5 +1,12 @@
 /** The question being answered: its plan, a trace per round, the answer and its visual-token totals. */
-import type { Decision, EngineEvent, RoundUsage, RunResult, VisualTokenTotals } from '../engine/events.ts';
+import type {
+  Decision,
+  EngineEvent,
+  RoundUsage,
+  RunResult,
+  SpentVisualTokens,
+  VisualTokenTotals,
+} from '../engine/events.ts';
 import type { PolicyId } from '../engine/policies.ts';
 import type { AppState, Slice, SliceContext } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
@@ -44,6 +51,8 @@ export interface RunState {
   /** The engine's totals after the latest finished round. */
   totals: VisualTokenTotals | null;
   result: RunResult | null;
+  /** What a run that ended without an answer (stopped or failed) had spent, as the engine counted it. */
+  spent: SpentVisualTokens | null;
   error: AppError | null;
   startedAt: number | null;
   /** Time to answer. */
@@ -74,6 +83,7 @@ export function idleRun(): RunState {
     rounds: [],
     totals: null,
     result: null,
+    spent: null,
     error: null,
     startedAt: null,
     elapsedMs: null,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../engine/events.ts';
-import { selectMeter, selectVisibleError } from './selectors.ts';
+import { selectMeter, selectQuestionPrefillMsSaved, selectSessionSummary, selectVisibleError } from './selectors.ts';
 import { createHarness, emitRun, pngBlob, readyWithImage, runEvents, usage, type Harness } from './testing.ts';
 
 function askedHarness(question = 'What colour is it?'): Harness & { imageId: number } {
@@ -142,6 +142,8 @@ describe('run events', () => {
       baselineTokens: 768,
       prefillMs: 49.2,
       prefilledTokens: 492,
+      stopped: 0,
+      stoppedTokens: 0,
     });
   });
 
@@ -283,6 +285,66 @@ describe('the token meter', () => {
       savedFraction: -0.25,
       escalated: true,
     });
+  });
+
+  it('a question stopped in round 2 shows what it spent and no saving; the session keeps it apart', () => {
+    const { store, client, clock } = askedHarness();
+    const { events } = runEvents(true);
+    // Up to round 2's start: the model asked for the full image, which started encoding.
+    const round2 = events.findIndex((event) => event.type === 'round' && event.round === 2);
+    emitRun(client, ...events.slice(0, round2 + 1), { type: 'phase', round: 2, phase: 'encode-full' });
+    expect(selectMeter(store.getState())).toMatchObject({ status: 'running', used: 960, saved: -192 });
+    store.getState().stop();
+    clock.now += 1500;
+    emitRun(client, {
+      type: 'error',
+      error: { code: 'aborted', message: 'The run was stopped.' },
+      spent: { low: 192, full: 768 },
+    });
+    const state = store.getState();
+    expect(state.run).toMatchObject({ status: 'stopped', spent: { low: 192, full: 768 }, elapsedMs: 1500 });
+    expect(selectMeter(state)).toMatchObject({
+      status: 'stopped',
+      lowTokens: 192,
+      fullTokens: 768,
+      used: 960,
+      baseline: 768,
+      saved: null,
+      savedFraction: null,
+    });
+    expect(selectQuestionPrefillMsSaved(state)).toBeNull();
+    expect(state.session).toMatchObject({
+      questions: 0,
+      usedTokens: 0,
+      baselineTokens: 0,
+      stopped: 1,
+      stoppedTokens: 960,
+    });
+    expect(selectSessionSummary(state)).toMatchObject({ questions: 0, saved: 0, stopped: 1, stoppedTokens: 960 });
+  });
+
+  it('a question stopped before its image was encoded spent nothing', () => {
+    const { store, client } = askedHarness();
+    const { events } = runEvents(false);
+    emitRun(client, ...events.slice(0, 2), {
+      type: 'error',
+      error: { code: 'aborted', message: 'The run was stopped.' },
+      spent: { low: 0, full: 0 },
+    });
+    expect(selectMeter(store.getState())).toMatchObject({ status: 'stopped', used: 0, saved: null });
+    expect(store.getState().session).toMatchObject({ stopped: 1, stoppedTokens: 0 });
+  });
+
+  it('a failed question has no saving either', () => {
+    const { store, client } = askedHarness();
+    const { events } = runEvents(false);
+    emitRun(client, ...events.slice(0, 3), {
+      type: 'error',
+      error: { code: 'internal', message: 'The decoder failed.' },
+      spent: { low: 192, full: 0 },
+    });
+    expect(selectMeter(store.getState())).toMatchObject({ status: 'error', used: 192, saved: null });
+    expect(store.getState().session).toMatchObject({ questions: 0, stopped: 0 });
   });
 
   it('counts a question asked straight at full resolution as the baseline', () => {

@@ -134,45 +134,62 @@ export interface MeterView {
   used: number;
   /** What the question costs when it goes straight to full resolution. */
   baseline: number;
-  /** `baseline - used`; negative when escalating cost more than going straight to full. */
-  saved: number;
+  /**
+   * `baseline - used` (negative when escalating cost more than going straight to full), so far
+   * while the question runs; null when it ended without an answer (stopped or failed), which
+   * saved nothing.
+   */
+  saved: number | null;
   savedFraction: number | null;
   /** The bar's full width: the most a question can cost (a low and a full pass). */
   scale: number;
 }
 
+/** Visual tokens by resolution as the trace shows them while the question runs. */
+function tokensSoFar(run: RunState, full: number): { tokens: Record<Resolution, number>; escalated: boolean } {
+  const tokens = { low: 0, full: 0 } satisfies Record<Resolution, number>;
+  for (const round of run.rounds)
+    if (round.started && round.image) tokens[round.image.resolution] += round.image.visualTokens;
+  const asked = run.rounds.find((round) => round.decision === 'escalate');
+  // The full image is counted the moment the model asks, before its round starts.
+  const served = asked && run.rounds.some((round) => round.round > asked.round && round.started);
+  if (asked && !served) tokens.full += full;
+  return { tokens, escalated: asked !== undefined };
+}
+
 /** The token meter of the current question; null before its plan arrives. */
 export const selectMeter = memoSelector(
-  (s) => [s.run.plan, s.run.rounds, s.run.result, s.run.status],
+  (s) => [s.run.plan, s.run.rounds, s.run.result, s.run.status, s.run.spent],
   ({ run }): MeterView | null => {
     const { plan } = run;
     if (!plan) return null;
-    const tokensAt = { low: 0, full: 0 } satisfies Record<Resolution, number>;
-    let escalated = false;
+    let tokens: Record<Resolution, number>;
+    let escalated: boolean;
     if (run.result) {
-      for (const round of run.result.rounds) if (round.image) tokensAt[round.image.resolution] += round.visualTokens;
+      tokens = { low: 0, full: 0 };
+      for (const round of run.result.rounds) if (round.image) tokens[round.image.resolution] += round.visualTokens;
       escalated = run.result.escalated;
+    } else if (run.spent) {
+      // Ended without an answer: what the engine had actually started encoding.
+      tokens = { low: run.spent.low, full: run.spent.full };
+      escalated = tokensSoFar(run, plan.full.visualTokens).escalated;
     } else {
-      for (const round of run.rounds)
-        if (round.started && round.image) tokensAt[round.image.resolution] += round.image.visualTokens;
-      const asked = run.rounds.find((round) => round.decision === 'escalate');
-      escalated = asked !== undefined;
-      // The full image is counted the moment the model asks, before its round starts.
-      const served = asked && run.rounds.some((round) => round.round > asked.round && round.started);
-      if (asked && !served) tokensAt.full += plan.full.visualTokens;
+      ({ tokens, escalated } = tokensSoFar(run, plan.full.visualTokens));
     }
-    const used = run.result?.visualTokens.used ?? tokensAt.low + tokensAt.full;
+    const used = run.result?.visualTokens.used ?? tokens.low + tokens.full;
     const baseline = run.result?.visualTokens.fullResolution ?? plan.full.visualTokens;
-    const saved = baseline - used;
+    // Only an answer, or one on its way, has a cost to compare with going straight to full.
+    const comparable = run.status === 'done' || run.status === 'running';
+    const saved = comparable ? baseline - used : null;
     return {
       status: run.status,
       escalated,
-      lowTokens: tokensAt.low,
-      fullTokens: tokensAt.full,
+      lowTokens: tokens.low,
+      fullTokens: tokens.full,
       used,
       baseline,
       saved,
-      savedFraction: savedFraction(saved, baseline),
+      savedFraction: saved === null ? null : savedFraction(saved, baseline),
       scale: Math.max(plan.low.visualTokens + plan.full.visualTokens, used, 1),
     };
   },
@@ -180,6 +197,9 @@ export const selectMeter = memoSelector(
 
 export interface SessionSummary {
   questions: number;
+  /** Questions stopped before an answer, and the visual tokens they spent (not in the comparison). */
+  stopped: number;
+  stoppedTokens: number;
   escalations: number;
   used: number;
   baseline: number;
@@ -204,6 +224,8 @@ export const selectSessionSummary = memoSelector(
     const perToken = msPerPrefillToken(session);
     return {
       questions: session.questions,
+      stopped: session.stopped,
+      stoppedTokens: session.stoppedTokens,
       escalations: session.escalations,
       used: session.usedTokens,
       baseline: session.baselineTokens,
@@ -220,7 +242,7 @@ export const selectSessionSummary = memoSelector(
 export function selectQuestionPrefillMsSaved(state: AppState): number | null {
   const meter = selectMeter(state);
   const perToken = msPerPrefillToken(state.session);
-  if (!meter || state.run.status !== 'done' || perToken === null) return null;
+  if (!meter || meter.saved === null || state.run.status !== 'done' || perToken === null) return null;
   return meter.saved * perToken;
 }
 

@@ -1,5 +1,5 @@
 /** Totals over every question answered since the page opened. */
-import type { RunResult } from '../engine/events.ts';
+import type { RunResult, SpentVisualTokens } from '../engine/events.ts';
 import type { Slice } from './app-state.ts';
 
 export interface SessionState {
@@ -14,6 +14,12 @@ export interface SessionState {
   /** Measured prefill time and the tokens it prefilled, for the cost of one prefilled token. */
   prefillMs: number;
   prefilledTokens: number;
+  /**
+   * Questions stopped before an answer, and the visual tokens they spent. Kept apart from the
+   * comparison above: a stopped question has no answer whose cost could be compared.
+   */
+  stopped: number;
+  stoppedTokens: number;
 }
 
 export interface SessionSlice {
@@ -27,17 +33,29 @@ export const EMPTY_SESSION: SessionState = {
   baselineTokens: 0,
   prefillMs: 0,
   prefilledTokens: 0,
+  stopped: 0,
+  stoppedTokens: 0,
 };
 
 /** The session after one more answered question. */
 export function addAnswered(session: SessionState, result: RunResult): SessionState {
   return {
+    ...session,
     questions: session.questions + 1,
     escalations: session.escalations + (result.escalated ? 1 : 0),
     usedTokens: session.usedTokens + result.visualTokens.used,
     baselineTokens: session.baselineTokens + result.visualTokens.fullResolution,
     prefillMs: session.prefillMs + result.rounds.reduce((sum, round) => sum + round.ms.prefill, 0),
     prefilledTokens: session.prefilledTokens + result.rounds.reduce((sum, round) => sum + round.prefilledTokens, 0),
+  };
+}
+
+/** The session after one more question stopped before its answer, having spent `spent`. */
+export function addStopped(session: SessionState, spent: SpentVisualTokens | null): SessionState {
+  return {
+    ...session,
+    stopped: session.stopped + 1,
+    stoppedTokens: session.stoppedTokens + (spent ? spent.low + spent.full : 0),
   };
 }
 

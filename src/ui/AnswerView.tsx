@@ -2,17 +2,26 @@
  * The answer as it streams: each round's reasoning collapsed, the request for the full image
  * as a plain sentence, and the final answer set apart.
  */
-import type { AnswerSegment } from '../state/index.ts';
+import type { AnswerSegment, RunStatus } from '../state/index.ts';
 import { selectAnswerView, useAppStore } from '../state/index.ts';
 
-function Segment({ segment, round }: { segment: AnswerSegment; round: number }) {
+/** What an unfinished block of reasoning is: still being written, or cut off. */
+const UNFINISHED: Readonly<Record<RunStatus, string>> = {
+  idle: '',
+  running: ' — thinking…',
+  done: '',
+  stopped: ' — cut off by Stop',
+  error: ' — cut off',
+};
+
+function Segment({ segment, round, status }: { segment: AnswerSegment; round: number; status: RunStatus }) {
   switch (segment.kind) {
     case 'think':
       return (
         <details className="reasoning">
           <summary>
             Reasoning{round > 1 ? ` (round ${round})` : ''}
-            {segment.complete ? '' : ' — thinking…'}
+            {segment.complete ? '' : UNFINISHED[status]}
           </summary>
           <p>{segment.text}</p>
         </details>
@@ -34,7 +43,13 @@ export function AnswerView() {
   const running = status === 'running';
 
   return (
-    <section className="answer" aria-labelledby="answer-heading" data-testid="answer" aria-busy={running}>
+    <section
+      className="answer"
+      aria-labelledby="answer-heading"
+      data-testid="answer"
+      data-status={status}
+      aria-busy={running}
+    >
       <h2 id="answer-heading">Answer</h2>
       {status === 'idle' ? (
         <p className="muted">The answer appears here as the model writes it.</p>
@@ -45,16 +60,27 @@ export function AnswerView() {
           </p>
           {view.rounds.map((round) =>
             round.segments.map((segment, index) => (
-              <Segment key={`${round.round}-${index}`} segment={segment} round={round.round} />
+              <Segment key={`${round.round}-${index}`} segment={segment} round={round.round} status={status} />
             )),
           )}
-          {view.answer !== null && (
-            <p className={view.complete ? 'final-answer' : 'final-answer streaming'} data-testid="answer.final">
-              {view.answer}
+          {view.answer !== null &&
+            (running || status === 'done' ? (
+              <p className={view.complete ? 'final-answer' : 'final-answer streaming'} data-testid="answer.final">
+                {view.answer}
+              </p>
+            ) : (
+              // Cut off before the model finished it: not an answer, but what it had written.
+              <p className="partial-answer" data-testid="answer.partial">
+                <span className="muted">Unfinished answer: </span>
+                {view.answer}
+              </p>
+            ))}
+          {running && view.answer === null && <p className="muted">Working…</p>}
+          {status === 'stopped' && (
+            <p className="muted" data-testid="answer.stopped">
+              Stopped before the model finished: there is no answer.
             </p>
           )}
-          {running && view.answer === null && <p className="muted">Working…</p>}
-          {status === 'stopped' && <p className="muted">Stopped.</p>}
           {status === 'done' && view.answer === null && (
             <p className="muted">The model ended without an answer (it asked for another look after its last round).</p>
           )}

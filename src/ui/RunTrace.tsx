@@ -2,12 +2,13 @@
  * What happened, round by round: the image each round encoded (a thumbnail of exactly what
  * the model saw), its size and visual tokens, the phase while running, and the decision.
  */
-import type { RoundTrace } from '../state/index.ts';
+import type { RoundTrace, RunStatus } from '../state/index.ts';
 import { selectMeter, useAppStore } from '../state/index.ts';
 import { formatMs, formatSize } from './format.ts';
-import { DECISION_LABELS, PHASE_LABELS } from './labels.ts';
+import { DECISION_LABELS, PHASE_LABELS, STOPPED_PHASE_LABELS } from './labels.ts';
 
-function RoundItem({ trace, running }: { trace: RoundTrace; running: boolean }) {
+function RoundItem({ trace, status }: { trace: RoundTrace; status: RunStatus }) {
+  const running = status === 'running';
   const { image } = trace;
   const what = image
     ? `${image.resolution === 'low' ? 'Low resolution' : 'Full resolution'} at ${formatSize(image.width, image.height)}`
@@ -49,6 +50,11 @@ function RoundItem({ trace, running }: { trace: RoundTrace; running: boolean }) 
             {trace.usage.generatedTokens} generated in {formatMs(trace.usage.ms.decode)}
           </p>
         )}
+        {status === 'stopped' && trace.decision === null && (
+          <p className="trace-decision decision-stopped" data-testid={`trace.round-${trace.round}.decision`}>
+            → Stopped{trace.phase ? ` while ${STOPPED_PHASE_LABELS[trace.phase]}` : ''}.
+          </p>
+        )}
         {trace.decision && (
           <p
             className={`trace-decision decision-${trace.decision}`}
@@ -65,6 +71,17 @@ function RoundItem({ trace, running }: { trace: RoundTrace; running: boolean }) 
   );
 }
 
+/**
+ * Where a running question is, for tests and tools reading the page: `round-2:prefill`, or
+ * `between-rounds` after the model asked for the full image and before its round starts.
+ */
+function phaseOf(rounds: readonly RoundTrace[]): string {
+  const last = rounds.at(-1);
+  if (!last) return 'planning';
+  if (last.decision !== null) return 'between-rounds';
+  return `round-${last.round}:${last.phase ?? 'starting'}`;
+}
+
 function endingNote(escalated: boolean, fullTokens: number): string {
   if (escalated) return ' after asking for the full image';
   return fullTokens > 0 ? ' from the full image' : ' from the low-resolution image alone';
@@ -73,11 +90,15 @@ function endingNote(escalated: boolean, fullTokens: number): string {
 export function RunTrace() {
   const run = useAppStore((s) => s.run);
   const meter = useAppStore(selectMeter);
-  const running = run.status === 'running';
   const rounds = run.rounds.filter((trace) => trace.started);
 
   return (
-    <section className="trace" aria-labelledby="trace-heading" data-testid="trace">
+    <section
+      className="trace"
+      aria-labelledby="trace-heading"
+      data-testid="trace"
+      data-phase={run.status === 'running' ? phaseOf(rounds) : undefined}
+    >
       <h2 id="trace-heading">What the model did</h2>
       {run.plan === null && rounds.length === 0 ? (
         <p className="muted">Each round appears here with the image the model saw.</p>
@@ -90,7 +111,7 @@ export function RunTrace() {
             </li>
           )}
           {rounds.map((trace) => (
-            <RoundItem key={trace.round} trace={trace} running={running} />
+            <RoundItem key={trace.round} trace={trace} status={run.status} />
           ))}
           {run.status === 'done' && (
             <li className="trace-end">
@@ -98,7 +119,12 @@ export function RunTrace() {
               {endingNote(run.result?.escalated ?? false, meter?.fullTokens ?? 0)}.
             </li>
           )}
-          {run.status === 'stopped' && <li className="trace-end">Stopped.</li>}
+          {run.status === 'stopped' && (
+            <li className="trace-end" data-testid="trace.stopped">
+              Stopped{run.elapsedMs === null ? '' : ` after ${formatMs(run.elapsedMs)}`}, before an answer
+              {meter && meter.used > 0 ? `; ${meter.used} visual tokens spent.` : '; no image was encoded.'}
+            </li>
+          )}
           {run.status === 'error' && <li className="trace-end">The run failed (see the message above).</li>}
         </ol>
       )}

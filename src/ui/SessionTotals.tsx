@@ -1,4 +1,4 @@
-/** Totals over every answered question since the page opened. */
+/** Totals over every answered question since the page opened, and what stopped ones spent. */
 import { selectSessionSummary, useAppStore } from '../state/index.ts';
 import { formatMs, formatPercent } from './format.ts';
 
@@ -42,6 +42,15 @@ export function SessionTotals() {
             : { note: `(${formatPercent(summary.escalationRate)} of questions)` })}
         />
       </dl>
+      {summary.stopped > 0 && (
+        <p className="muted" data-testid="session.stopped" data-value={summary.stopped}>
+          Stopped before an answer: {summary.stopped} question{summary.stopped === 1 ? '' : 's'},{' '}
+          <span data-testid="session.stopped-tokens" data-value={summary.stoppedTokens}>
+            {summary.stoppedTokens}
+          </span>{' '}
+          visual tokens spent (not in the comparison above, which counts answered questions).
+        </p>
+      )}
       <p className="muted" data-testid="session.prefill">
         {prefillMsSaved === null
           ? 'Prefill time saved is estimated from the measured cost per token once a question is answered.'

@@ -3,10 +3,39 @@
  * (low-resolution, then full-resolution when the model asks for it, growing with a
  * transition) against the always-full-resolution baseline, then used / baseline / saved.
  */
-import { selectMeter, selectQuestionPrefillMsSaved, useAppStore } from '../state/index.ts';
+import { selectMeter, selectQuestionPrefillMsSaved, useAppStore, type MeterView } from '../state/index.ts';
 import { formatMs, formatPercent } from './format.ts';
 
 const percentOf = (part: number, whole: number): string => `${(100 * part) / whole}%`;
+
+/** One sentence on where the question stands, in visual tokens. */
+function stageText(
+  status: MeterView['status'],
+  escalated: boolean,
+  fullTokens: number,
+  used: number,
+  saved: number | null,
+  fraction: number | null,
+): string {
+  switch (status) {
+    case 'running':
+      if (escalated) return `The model asked for the full image: +${fullTokens} visual tokens.`;
+      return fullTokens > 0 ? 'Looking at the full image.' : 'First look at a quarter of the pixels.';
+    case 'done':
+      if (saved === null) return '';
+      return saved < 0
+        ? `Asking for the full image cost ${-saved} visual tokens more than going straight to it.`
+        : `Saved ${saved} visual tokens (${formatPercent(fraction ?? 0)}).`;
+    case 'stopped':
+      return used > 0
+        ? `Stopped before an answer: ${used} visual tokens spent, nothing saved.`
+        : 'Stopped before any image was encoded: no visual tokens spent.';
+    case 'error':
+      return used > 0 ? `The question failed after spending ${used} visual tokens.` : 'The question failed.';
+    case 'idle':
+      return '';
+  }
+}
 
 export function TokenMeter() {
   const meter = useAppStore(selectMeter);
@@ -22,7 +51,8 @@ export function TokenMeter() {
   }
 
   const running = meter.status === 'running';
-  const extra = meter.saved < 0;
+  const { saved } = meter;
+  const extra = saved !== null && saved < 0;
   const valueText = `${meter.used} visual tokens used; going straight to full resolution costs ${meter.baseline}`;
   return (
     <section className="meter" aria-labelledby="meter-heading">
@@ -58,18 +88,8 @@ export function TokenMeter() {
       <p className="meter-legend" aria-hidden="true">
         <span className="swatch low" /> low resolution <span className="swatch full" /> full resolution
       </p>
-      <p className="meter-stage" role="status">
-        {running
-          ? meter.escalated
-            ? `The model asked for the full image: +${meter.fullTokens} visual tokens.`
-            : meter.fullTokens > 0
-              ? 'Looking at the full image.'
-              : 'First look at a quarter of the pixels.'
-          : meter.status === 'done'
-            ? extra
-              ? `Asking for the full image cost ${-meter.saved} visual tokens more than going straight to it.`
-              : `Saved ${meter.saved} visual tokens (${formatPercent(meter.savedFraction ?? 0)}).`
-            : 'Tokens spent before the run ended.'}
+      <p className="meter-stage" role="status" data-testid="meter.stage" data-status={meter.status}>
+        {stageText(meter.status, meter.escalated, meter.fullTokens, meter.used, saved, meter.savedFraction)}
       </p>
       <dl className="numbers">
         <div>
@@ -84,12 +104,14 @@ export function TokenMeter() {
             {meter.baseline}
           </dd>
         </div>
-        <div>
-          <dt>{extra ? 'Saved (negative: extra)' : running ? 'Saved so far' : 'Saved'}</dt>
-          <dd data-testid="meter.saved" data-value={meter.saved} className={extra ? 'negative' : undefined}>
-            {meter.saved}
-          </dd>
-        </div>
+        {saved !== null && (
+          <div>
+            <dt>{extra ? 'Saved (negative: extra)' : running ? 'Saved so far' : 'Saved'}</dt>
+            <dd data-testid="meter.saved" data-value={saved} className={extra ? 'negative' : undefined}>
+              {saved}
+            </dd>
+          </div>
+        )}
       </dl>
       {prefillMsSaved !== null && (
         <p className="muted">

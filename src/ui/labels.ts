@@ -16,3 +16,11 @@ export const DECISION_LABELS: Readonly<Record<Decision, string>> = {
   'invalid-call': 'The model made a request the app could not understand; it was told so.',
   unserved: 'The model asked for another look after its last round; the run ends.',
 };
+
+/** Where a stopped round was, after "Stopped while …". */
+export const STOPPED_PHASE_LABELS: Readonly<Record<RunPhase, string>> = {
+  'encode-low': 'encoding the low-resolution image',
+  'encode-full': 'encoding the full image',
+  prefill: 'reading the prompt and the image',
+  decode: 'writing',
+};
