@@ -1,6 +1,33 @@
-/** Every way in for an image besides the file picker, and what happens with files that are not images. */
+/**
+ * Every way in for an image besides a PNG from the file picker, the formats beyond PNG (those of
+ * the CLI too), and what happens with files that are not images or not in those formats.
+ */
+import sharp from 'sharp';
 import { expect, test } from './support/app.ts';
-import { expectedTokens, sampleImage } from './support/images.ts';
+import { expectedTokens, sampleImage, type TestImage } from './support/images.ts';
+
+/** The image as a 24-bit BMP: BITMAPINFOHEADER, rows bottom-up in BGR order, padded to 4 bytes. */
+async function bmpOf(image: TestImage): Promise<Buffer> {
+  const rgb = await sharp(image.png).removeAlpha().raw().toBuffer();
+  const stride = Math.ceil((image.width * 3) / 4) * 4;
+  const pixels = Buffer.alloc(stride * image.height);
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const i = (y * image.width + x) * 3;
+      pixels.set([rgb[i + 2] ?? 0, rgb[i + 1] ?? 0, rgb[i] ?? 0], (image.height - 1 - y) * stride + x * 3);
+    }
+  }
+  const header = Buffer.alloc(54);
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(54 + pixels.length, 2);
+  header.writeUInt32LE(54, 10);
+  header.writeUInt32LE(40, 14);
+  header.writeInt32LE(image.width, 18);
+  header.writeInt32LE(image.height, 22);
+  header.writeUInt16LE(1, 26);
+  header.writeUInt16LE(24, 28);
+  return Buffer.concat([header, pixels]);
+}
 
 interface GalleryEntry {
   id: string;
@@ -63,5 +90,24 @@ test('a corrupt image gets a clear error, and the app still works', async ({ app
   await app.ask();
   await app.expectAnswer('blue');
   await app.expectMeter(expectedTokens(valid.width, valid.height, true));
+  await expect(app.byId('error')).toBeHidden();
+});
+
+test('a BMP from the file picker is answered; a TIFF gets an error naming the formats that open', async ({ app }) => {
+  const image = await sampleImage('plain', 'magenta', 448, 336);
+  await app.open();
+  const input = app.byId('dropzone').getByTestId('dropzone.input');
+  await expect(input).toHaveAttribute('accept', /(^|,)image\/bmp(,|$)/);
+  await expect(input).not.toHaveAttribute('accept', /image\/(\*|tiff)/);
+
+  const tiff = await sharp(image.png).tiff().toBuffer();
+  await app.chooseFile({ name: 'scan.tiff', mimeType: 'image/tiff', buffer: tiff });
+  const message = await app.expectReadableError(/TIFF/);
+  expect(message).toContain('TIFF images are not supported: use PNG, JPEG, WebP, GIF, AVIF, BMP or ICO');
+
+  await app.chooseFile({ name: 'plain-magenta.bmp', mimeType: 'image/bmp', buffer: await bmpOf(image) });
+  await app.ask();
+  await app.expectAnswer('magenta');
+  await app.expectMeter(expectedTokens(image.width, image.height, false));
   await expect(app.byId('error')).toBeHidden();
 });

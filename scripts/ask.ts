@@ -3,14 +3,17 @@
  *   [--policy visionthink|low-only|full-only] [--max-visual-tokens N] [--json]`
  *
  * Asks one question about one image with the VisionThink loop. Human-readable by default, the
- * answer streaming as it is decoded; `--json` prints exactly one JSON object on stdout.
- * Bad input: exit code 2 and one line on stderr.
+ * answer streaming as it is decoded; `--json` prints exactly one JSON object on stdout; `--help`
+ * explains every option with its default. Bad input: exit code 2 and one line on stderr.
  */
 import { parseArgs } from 'node:util';
 import { EngineError, InvalidRequestError } from '../src/engine/errors.ts';
 import type { EngineEvent, RunResult } from '../src/engine/events.ts';
-import { policyFor } from '../src/engine/policies.ts';
-import { runVisionThink } from '../src/engine/visionthink.ts';
+import { imageFormatList } from '../src/engine/image.ts';
+import { MODEL_REGISTRY } from '../src/engine/model-registry.ts';
+import { DEFAULT_POLICY, policyFor, type PolicyId } from '../src/engine/policies.ts';
+import { MAX_QUESTION_LENGTH, runVisionThink } from '../src/engine/visionthink.ts';
+import { DEFAULT_MAX_VISUAL_TOKENS } from '../src/engine/visual-tokens.ts';
 import { openImage } from '../src/node/sharp-image.ts';
 import { loadModelForNode, quietLibraryLogs } from '../src/node/load-model.ts';
 
@@ -29,6 +32,56 @@ const INPUT_ERRORS = new Set([
 const USAGE =
   'usage: npm run ask -- --image <path|url> --question "<text>" [--model <folder|hub id>] [--policy visionthink|low-only|full-only] [--max-visual-tokens N] [--json]';
 
+/** What each policy does, for `--help`. */
+const POLICY_HELP: Record<PolicyId, string> = {
+  visionthink: 'low resolution first; the full image only if the model asks for it',
+  'low-only': 'low resolution only; a request for the full image is refused',
+  'full-only': 'the full image from the start: the baseline that savings are measured against',
+};
+
+/** The full help: what the command does, every option with its default, formats, exit codes. */
+function helpText(): string {
+  const policies = Object.entries(POLICY_HELP).map(([id, text]) => `        ${id.padEnd(12)} ${text}`);
+  const models = MODEL_REGISTRY.map((model) => model.id).join(', ');
+  return `Asks one question about one image with the VisionThink loop: the model first sees a
+low-resolution copy and asks for the full image only when it needs the detail.
+
+usage: npm run ask -- --image <path|url> --question "<text>" [options]
+
+Options:
+  --image <path|url>
+      The image: a file or an http(s) address. Required.
+      Formats: ${imageFormatList()} (the same as the web app).
+  --question "<text>"
+      The question about the image, up to ${MAX_QUESTION_LENGTH} characters. Required.
+  --model <id|folder|owner/name>
+      The model: a local model folder, a Hugging Face Hub repository, or the id of one of
+      the app's models: ${models}.
+      Default: the generated test model (npm run model:test).
+  --policy <name>
+      When the model sees the full image. Default: ${DEFAULT_POLICY}.
+${policies.join('\n')}
+  --max-visual-tokens <N>
+      Caps the full-resolution image at N visual tokens (a whole number, 1 or more); savings
+      are measured against that capped image. Default: ${DEFAULT_MAX_VISUAL_TOKENS}.
+  --json
+      Prints exactly one JSON object (answer, rounds, tokens, transcript) instead of the run
+      as it happens. Default: off.
+  --help
+      Prints this help.
+
+Exit codes:
+  0  the question was answered
+  1  the run failed: the model could not be downloaded or run, or the run was stopped (Ctrl+C)
+  2  bad input: the image, the question, an option or the model folder; one line on stderr
+
+Examples:
+  npm run ask -- --image photo.jpg --question "What does the sign say?"
+  npm run ask -- --image https://example.com/chart.png --question "Which bar is highest?" \\
+    --model qwen3.5-0.8b --policy full-only --json
+`;
+}
+
 function parseCommandLine() {
   let values;
   try {
@@ -37,7 +90,7 @@ function parseCommandLine() {
         image: { type: 'string' },
         question: { type: 'string' },
         model: { type: 'string' },
-        policy: { type: 'string', default: 'visionthink' },
+        policy: { type: 'string', default: DEFAULT_POLICY },
         'max-visual-tokens': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -49,7 +102,7 @@ function parseCommandLine() {
     throw new InvalidRequestError('invalid-option', `${(error as Error).message}. ${USAGE}`);
   }
   if (values.help) {
-    console.log(USAGE);
+    process.stdout.write(helpText());
     process.exit(0);
   }
   if (!values.image) throw new InvalidRequestError('invalid-option', `--image is required. ${USAGE}`);

@@ -3,6 +3,7 @@
  * a readable message when the address is wrong, the site cannot be reached, or what comes back
  * is not an image.
  */
+import { imageFormatList } from '../engine/image.ts';
 import { AppFailure } from './errors.ts';
 import type { FetchFn } from './dependencies.ts';
 
@@ -90,7 +91,7 @@ export function blobProblem(blob: Blob, name: string): AppFailure | null {
   if (blob.type !== '' && !blob.type.toLowerCase().startsWith('image/')) {
     return new AppFailure(
       'not-an-image',
-      `“${name}” is not an image (it is ${describeType(blob.type)}). Choose a PNG, JPEG, WebP, GIF or BMP image.`,
+      `“${name}” is not an image (it is ${describeType(blob.type)}). Choose a ${imageFormatList()} image.`,
     );
   }
   return null;

@@ -74,7 +74,7 @@ describe('opening an image', () => {
     expect(client.calls.length).toBe(calls);
     expect(store.getState().image.error).toMatchObject({
       code: 'not-an-image',
-      message: '“notes.txt” is not an image (it is text). Choose a PNG, JPEG, WebP, GIF or BMP image.',
+      message: '“notes.txt” is not an image (it is text). Choose a PNG, JPEG, WebP, GIF, AVIF, BMP or ICO image.',
     });
     expect(store.getState().image.current?.name).toBe('picture.png');
     store.getState().openImage(new Blob([]), 'empty.png', 'file');

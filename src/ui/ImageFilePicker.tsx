@@ -1,5 +1,6 @@
 /** The visible drop area with a file picker (the page as a whole also takes drops and pastes). */
 import { useId, type ChangeEvent } from 'react';
+import { IMAGE_FILE_ACCEPT } from '../engine/image.ts';
 import { useAppStore } from '../state/index.ts';
 
 export function ImageFilePicker() {
@@ -23,7 +24,7 @@ export function ImageFilePicker() {
         id={inputId}
         className="visually-hidden-input"
         type="file"
-        accept="image/*"
+        accept={IMAGE_FILE_ACCEPT}
         data-testid="dropzone.input"
         onChange={onChange}
       />

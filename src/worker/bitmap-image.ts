@@ -1,18 +1,19 @@
 /**
- * Images in the worker: the size is read from the file header first (so a decompression bomb is
- * refused before it is expanded), then the browser decodes it with EXIF orientation applied and
- * resamples it with its high-quality filter. Transparency is flattened onto white, as in Node.
+ * Images in the worker: the format and size are read from the file header first (so another
+ * format is named, and a decompression bomb refused, before anything is expanded), then the
+ * browser decodes it with EXIF orientation applied and resamples it with its high-quality filter.
+ * Transparency is flattened onto white, as in Node.
  */
-import { imageSize } from 'image-size';
 import { InvalidImageError } from '../engine/errors.ts';
-import { checkImageDimensions, type ImageSource, type PixelImage } from '../engine/image.ts';
+import { checkImageDimensions, readImageHeader, type ImageSource, type PixelImage } from '../engine/image.ts';
 
 export interface BitmapImageSource extends ImageSource {
   /** Frees the decoded bitmap. */
   close(): void;
 }
 
-const SUPPORTED = 'PNG, JPEG, WebP, GIF, AVIF or BMP';
+/** Ends the message for an image of another format: why only these. */
+const FORMAT_REASON = 'the formats every current browser can decode';
 
 /**
  * Records how long a step took as a User Timing measure in this worker (visible in the browser's
@@ -23,25 +24,11 @@ function measure(name: 'visionthink:decode' | 'visionthink:resize', start: numbe
   performance.measure(name, { start, end: performance.now(), ...(detail ? { detail } : {}) });
 }
 
-/** Size from the header, EXIF orientation applied (orientations 5-8 swap the sides). */
-function headerSize(bytes: Uint8Array): { width: number; height: number } {
-  let size;
-  try {
-    size = imageSize(bytes);
-  } catch (error) {
-    throw new InvalidImageError(`This file is not an image that can be read (supported: ${SUPPORTED}).`, {
-      cause: error,
-    });
-  }
-  const rotated = (size.orientation ?? 1) >= 5;
-  return rotated ? { width: size.height, height: size.width } : { width: size.width, height: size.height };
-}
-
 /** Opens `blob`; throws `InvalidImageError` / `ImageDimensionsError` for unusable files. */
 export async function openBitmapImage(blob: Blob): Promise<BitmapImageSource> {
   if (blob.size === 0) throw new InvalidImageError('The file is empty: it contains no image data.');
   const started = performance.now();
-  const { width, height } = headerSize(new Uint8Array(await blob.arrayBuffer()));
+  const { width, height } = readImageHeader(new Uint8Array(await blob.arrayBuffer()), FORMAT_REASON);
   checkImageDimensions(width, height);
   let bitmap: ImageBitmap;
   try {

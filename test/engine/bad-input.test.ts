@@ -1,7 +1,8 @@
 /**
  * Bad images, questions, options and model folders: each ends in a typed EngineError with a
  * stable code and a message a person can act on, quickly, and errors inside a run arrive as the
- * run's `error` event rather than as a rejection.
+ * run's `error` event rather than as a rejection. Also which image formats open: the web app's,
+ * with BMP and ICO giving the same pixels as a PNG.
  */
 import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,17 @@ import type { VisionModel } from '../../src/engine/vision-model.ts';
 import { loadModelForNode } from '../../src/node/load-model.ts';
 import { TEST_MODEL_DIR } from '../../src/node/paths.ts';
 import { imageFromBytes } from '../../src/node/sharp-image.ts';
-import { QUESTION, collectEvents, errorOf, samplePng, sampleImage } from './helpers.ts';
+import {
+  QUESTION,
+  collectEvents,
+  dibIconImage,
+  errorOf,
+  icoFile,
+  sampleBmp,
+  sampleIconImage,
+  samplePng,
+  sampleImage,
+} from './helpers.ts';
 
 let model: VisionModel;
 let scratch: string;
@@ -74,6 +85,19 @@ function claimedPng(width: number, height: number): Buffer {
     pngChunk('IDAT', deflateSync(Buffer.alloc(4 * (1 + 3 * 1024)))),
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** A BMP header (BITMAPINFOHEADER, 24-bit) claiming `width` × `height`, with no pixels after it. */
+function claimedBmp(width: number, height: number): Buffer {
+  const header = Buffer.alloc(54);
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(54, 10);
+  header.writeUInt32LE(40, 14);
+  header.writeInt32LE(width, 18);
+  header.writeInt32LE(height, 22);
+  header.writeUInt16LE(1, 26);
+  header.writeUInt16LE(24, 28);
+  return header;
 }
 
 /** Runs `request` to its end; the run must end with a single error event, which is returned. */
@@ -151,6 +175,91 @@ describe('images', () => {
       expect(error.message).toContain(limit);
     },
   );
+
+  it.each([
+    [60_000, 60_000, 'per side'],
+    [20_000, 20_000, 'megapixels'],
+  ])('a BMP header claiming %s × %s is refused before decoding', async (width, height, limit) => {
+    const started = performance.now();
+    const error = await rejection(imageFromBytes(claimedBmp(width, height)));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(error.code).toBe('image-too-large');
+    expect(error.message).toContain(`too large to process (${width}×${height} pixels)`);
+    expect(error.message).toContain(limit);
+  });
+});
+
+describe('image formats', () => {
+  /** The pixels the model would see of `bytes` at 224 × 168. */
+  async function seen(bytes: Uint8Array | Promise<Uint8Array>): Promise<number[]> {
+    const image = await imageFromBytes(await bytes);
+    return Array.from((await image.resize(224, 168, 1)).data);
+  }
+
+  it.each([
+    [
+      'TIFF',
+      () =>
+        sharp({ create: { width: 8, height: 6, channels: 3, background: '#ff0000' } })
+          .tiff()
+          .toBuffer(),
+    ],
+    ['SVG', () => Promise.resolve(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"/>'))],
+  ])('a %s image is refused, naming the formats that are read and why', async (name, bytes) => {
+    const error = await rejection(imageFromBytes(await bytes()));
+    expect(error.code).toBe('invalid-image');
+    expect(error.message).toBe(
+      `${name} images are not supported: use PNG, JPEG, WebP, GIF, AVIF, BMP or ICO (the formats the web app can read, so the command line and the app see the same pixels).`,
+    );
+  });
+
+  it('a BMP gives the pixels of the same PNG', async () => {
+    const image = await imageFromBytes(sampleBmp('detailed', 'green', 448, 336));
+    expect([image.width, image.height]).toEqual([448, 336]);
+    expect(await seen(sampleBmp('detailed', 'green', 448, 336))).toEqual(
+      await seen(samplePng('detailed', 'green', 448, 336)),
+    );
+  });
+
+  it('an ICO gives the pixels of its largest image, a DIB or a PNG, as the same PNG', async () => {
+    const png = await seen(samplePng('detailed', 'blue', 256, 192));
+    const decoy = sampleIconImage('plain', 'magenta', 48, 48);
+    const dib = icoFile([decoy, sampleIconImage('detailed', 'blue', 256, 192)]);
+    const embedded = icoFile([
+      { width: 256, height: 192, bitCount: 32, data: await samplePng('detailed', 'blue', 256, 192) },
+      decoy,
+    ]);
+    expect(await seen(dib)).toEqual(png);
+    expect(await seen(embedded)).toEqual(png);
+  });
+
+  it('an ICO image of 32 bits without alpha is drawn with its mask, as browsers draw it', async () => {
+    // Red everywhere, alpha 0 everywhere; the mask makes the left half transparent.
+    const rgba = new Uint8Array(64 * 48 * 4);
+    for (let i = 0; i < 64 * 48; i++) rgba.set([255, 0, 0, 0], i * 4);
+    const image = await imageFromBytes(icoFile([dibIconImage(64, 48, rgba, (x) => x < 32)]));
+    const { data } = await image.resize(64, 48, 1);
+    const pixel = (x: number, y: number): number[] => Array.from(data.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
+    expect(pixel(5, 5)).toEqual([255, 255, 255]);
+    expect(pixel(60, 40)).toEqual([255, 0, 0]);
+  });
+
+  it('an ICO whose image is larger than its directory says is refused before decoding', async () => {
+    const error = await rejection(
+      imageFromBytes(icoFile([{ width: 256, height: 256, bitCount: 32, data: claimedPng(60_000, 60_000) }])),
+    );
+    expect(error.code).toBe('invalid-image');
+    expect(error.message).toContain('corrupt or incomplete');
+  });
+
+  it('a BMP cut off after its header opens, then the run fails with invalid-image when it decodes', async () => {
+    const bmp = sampleBmp('plain', 'red', 448, 336);
+    const image = await imageFromBytes(bmp.subarray(0, Math.floor(bmp.length / 2)));
+    expect([image.width, image.height]).toEqual([448, 336]);
+    const { error } = await runError({ image, question: QUESTION });
+    expect(error.code).toBe('invalid-image');
+    expect(error.message).toContain('corrupt or incomplete');
+  });
 });
 
 describe('questions and options, inside a run', () => {

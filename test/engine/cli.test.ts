@@ -10,9 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { THOUGHTS, TOOL_CALL_BODY } from '../../scripts/model/test-model.ts';
-import { outputs, samplePng } from './helpers.ts';
+import { renderSample } from '../../scripts/samples/test-images.ts';
+import { icoFile, outputs, sampleBmp, sampleIconImage, samplePng } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -39,15 +41,30 @@ let scratch: string;
 let detailed: string;
 let plain: string;
 let notImage: string;
+let tiff: string;
+let svg: string;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'visionthink-cli-'));
   detailed = join(scratch, 'detailed-green.png');
   plain = join(scratch, 'plain-red.png');
   notImage = join(scratch, 'notes.png');
+  tiff = join(scratch, 'scan.tiff');
+  svg = join(scratch, 'drawing.svg');
   await writeFile(detailed, await samplePng('detailed', 'green', 448, 336));
   await writeFile(plain, await samplePng('plain', 'red', 448, 336));
   await writeFile(notImage, 'These are my notes, saved with the wrong extension.\n');
+  const { data } = renderSample('plain', 'red', 448, 336);
+  await writeFile(
+    tiff,
+    await sharp(data, { raw: { width: 448, height: 336, channels: 3 } })
+      .tiff()
+      .toBuffer(),
+  );
+  await writeFile(
+    svg,
+    '<svg xmlns="http://www.w3.org/2000/svg" width="448" height="336"><rect width="448" height="336" fill="red"/></svg>\n',
+  );
 });
 
 afterAll(async () => {
@@ -168,6 +185,34 @@ describe('human output', () => {
   });
 });
 
+describe('--help', () => {
+  it('explains every option with its default, the formats, the exit codes, and exits 0', async () => {
+    const { code, stdout, stderr } = await ask('--help');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    // Each option's own paragraph, up to the next option.
+    const paragraph = (option: string): string => {
+      const start = stdout.indexOf(`\n  ${option}`);
+      expect(start, `--help describes ${option}`).toBeGreaterThan(-1);
+      const next = stdout.slice(start + 1).search(/\n  --|\n\n/);
+      return stdout.slice(start + 1, next === -1 ? undefined : start + 1 + next);
+    };
+    expect(paragraph('--image ')).toContain('Required.');
+    expect(paragraph('--image ')).toContain('PNG, JPEG, WebP, GIF, AVIF, BMP or ICO');
+    expect(paragraph('--question ')).toContain('Required.');
+    expect(paragraph('--model ')).toContain('Default: the generated test model');
+    expect(paragraph('--model ')).toContain('qwen3.5-0.8b');
+    const policy = paragraph('--policy ');
+    expect(policy).toContain('Default: visionthink.');
+    for (const id of ['visionthink', 'low-only', 'full-only']) expect(policy).toMatch(new RegExp(`\n +${id} +\\w`));
+    expect(paragraph('--max-visual-tokens ')).toContain('Default: 1024.');
+    expect(paragraph('--json')).toContain('Default: off.');
+    expect(paragraph('--help')).toContain('Prints this help.');
+    expect(stdout).toMatch(/\n  0 .+\n  1 .+\n  2 .+/);
+    expect(stdout).toContain('npm run ask -- --image ');
+  });
+});
+
 describe('bad input: exit code 2 and one line on stderr', () => {
   const cases: [string, () => string[], string][] = [
     ['a missing file', () => ['--image', join(scratch, 'nowhere.png'), '--question', 'q'], 'There is no file at'],
@@ -188,6 +233,16 @@ describe('bad input: exit code 2 and one line on stderr', () => {
       () => ['--image', plain, '--question', 'q', '--max-visual-tokens', '0'],
       '--max-visual-tokens must be a positive whole number',
     ],
+    [
+      'a TIFF image',
+      () => ['--image', tiff, '--question', 'q'],
+      'TIFF images are not supported: use PNG, JPEG, WebP, GIF, AVIF, BMP or ICO (',
+    ],
+    [
+      'an SVG image',
+      () => ['--image', svg, '--question', 'q'],
+      'SVG images are not supported: use PNG, JPEG, WebP, GIF, AVIF, BMP or ICO (',
+    ],
     ['an unknown flag', () => ['--image', plain, '--question', 'q', '--colourful'], "Unknown option '--colourful'"],
     ['no --image', () => ['--question', 'q'], '--image is required'],
     [
@@ -206,6 +261,77 @@ describe('bad input: exit code 2 and one line on stderr', () => {
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toContain(message);
   });
+});
+
+describe('BMP and ICO files, which the web app reads too', () => {
+  /** A `--json` result without its timings, which differ from run to run. */
+  function withoutTimings(stdout: string): { answer: string; rounds: { ms?: unknown }[] } {
+    const result = JSON.parse(stdout) as { answer: string; rounds: { ms?: unknown }[] };
+    for (const round of result.rounds) delete round.ms;
+    return result;
+  }
+
+  /** Writes `bytes` to the scratch folder and returns the path. */
+  async function file(name: string, bytes: Uint8Array | Promise<Uint8Array>): Promise<string> {
+    const path = join(scratch, name);
+    await writeFile(path, await bytes);
+    return path;
+  }
+
+  const cases: [string, () => Promise<[string, string]>, string][] = [
+    [
+      'a 24-bit BMP',
+      async () => [
+        await file('detailed-green.bmp', sampleBmp('detailed', 'green', 448, 336)),
+        await file('detailed-green-448.png', samplePng('detailed', 'green', 448, 336)),
+      ],
+      'green',
+    ],
+    [
+      'an ICO whose largest image is a DIB (a smaller one of another colour comes first)',
+      async () => [
+        await file(
+          'detailed-blue.ico',
+          icoFile([sampleIconImage('plain', 'magenta', 16, 16), sampleIconImage('detailed', 'blue', 256, 192)]),
+        ),
+        await file('detailed-blue-256.png', samplePng('detailed', 'blue', 256, 192)),
+      ],
+      'blue',
+    ],
+    [
+      'an ICO whose largest image is an embedded PNG',
+      async () => [
+        await file(
+          'plain-yellow.ico',
+          icoFile([
+            sampleIconImage('plain', 'magenta', 32, 32),
+            { width: 256, height: 192, bitCount: 32, data: await samplePng('plain', 'yellow', 256, 192) },
+            sampleIconImage('plain', 'red', 48, 48),
+          ]),
+        ),
+        await file('plain-yellow-256.png', samplePng('plain', 'yellow', 256, 192)),
+      ],
+      'yellow',
+    ],
+  ];
+
+  it.concurrent.for(cases)(
+    '%s is answered exactly as the same pixels in a PNG',
+    async ([, files, colour], { expect }) => {
+      const [image, png] = await files();
+      const [fromImage, fromPng] = await Promise.all([
+        ask('--image', image, '--question', 'What colour?', '--json'),
+        ask('--image', png, '--question', 'What colour?', '--json'),
+      ]);
+      expect(fromImage.stderr).toBe('');
+      expect(fromImage.code).toBe(0);
+      expect(fromPng.code).toBe(0);
+      const result = withoutTimings(fromImage.stdout);
+      expect(result.answer).toBe(colour);
+      // The same answer, rounds, transcript and visual-token counts.
+      expect(result).toEqual(withoutTimings(fromPng.stdout));
+    },
+  );
 });
 
 describe('--image with an http(s) address', () => {

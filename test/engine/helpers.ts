@@ -79,3 +79,100 @@ export const outputs = {
   answer: (thought: string, colour: string): string => `<think>${thought}</think><answer>${colour}</answer>`,
   toolCall: (thought: string, body: string): string => `<think>${thought}</think><tool_call>${body}</tool_call>`,
 };
+
+/**
+ * A sample image as a 24-bit BMP with the same pixels as `samplePng`: BITMAPINFOHEADER, rows
+ * bottom-up in BGR order, each padded to a multiple of 4 bytes.
+ */
+export function sampleBmp(kind: SampleKind, colour: string, width: number, height: number): Buffer {
+  const { data } = renderSample(kind, colour, width, height);
+  const stride = Math.ceil((width * 3) / 4) * 4;
+  const pixels = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    const row = (height - 1 - y) * stride;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      pixels.set([data[i + 2] ?? 0, data[i + 1] ?? 0, data[i] ?? 0], row + x * 3);
+    }
+  }
+  const header = Buffer.alloc(54);
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(54 + pixels.length, 2);
+  header.writeUInt32LE(54, 10);
+  header.writeUInt32LE(40, 14);
+  header.writeInt32LE(width, 18);
+  header.writeInt32LE(height, 22);
+  header.writeUInt16LE(1, 26);
+  header.writeUInt16LE(24, 28);
+  return Buffer.concat([header, pixels]);
+}
+
+/** One image of an ICO file, with the size and bit depth its directory entry gives. */
+export interface IconImage {
+  width: number;
+  height: number;
+  bitCount: number;
+  data: Uint8Array;
+}
+
+/**
+ * RGBA pixels as an icon image in DIB form: a BITMAPINFOHEADER whose height counts the colour
+ * rows and the AND mask, 32-bit BGRA rows bottom-up, then the mask (a set bit is transparent).
+ */
+export function dibIconImage(
+  width: number,
+  height: number,
+  rgba: Uint8Array,
+  transparent: (x: number, y: number) => boolean = () => false,
+): IconImage {
+  const header = Buffer.alloc(40);
+  header.writeUInt32LE(40, 0);
+  header.writeInt32LE(width, 4);
+  header.writeInt32LE(2 * height, 8);
+  header.writeUInt16LE(1, 12);
+  header.writeUInt16LE(32, 14);
+  const colour = Buffer.alloc(width * height * 4);
+  const maskStride = Math.ceil(width / 32) * 4;
+  const mask = Buffer.alloc(maskStride * height);
+  for (let y = 0; y < height; y++) {
+    const row = height - 1 - y;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      colour.set([rgba[i + 2] ?? 0, rgba[i + 1] ?? 0, rgba[i] ?? 0, rgba[i + 3] ?? 0], (row * width + x) * 4);
+      if (transparent(x, y)) {
+        const at = row * maskStride + (x >> 3);
+        mask.writeUInt8(mask.readUInt8(at) | (0x80 >> (x & 7)), at);
+      }
+    }
+  }
+  return { width, height, bitCount: 32, data: Buffer.concat([header, colour, mask]) };
+}
+
+/** A sample image as an opaque DIB icon image (sides up to 256, as the ICO directory allows). */
+export function sampleIconImage(kind: SampleKind, colour: string, width: number, height: number): IconImage {
+  const { data } = renderSample(kind, colour, width, height);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++)
+    rgba.set([data[i * 3] ?? 0, data[i * 3 + 1] ?? 0, data[i * 3 + 2] ?? 0, 255], i * 4);
+  return dibIconImage(width, height, rgba);
+}
+
+/** An ICO file of `images`, in that order; a side of 256 is written as 0, as the format says. */
+export function icoFile(images: IconImage[]): Buffer {
+  const header = Buffer.alloc(6);
+  header.writeUInt16LE(1, 2);
+  header.writeUInt16LE(images.length, 4);
+  let offset = 6 + 16 * images.length;
+  const entries = images.map((image) => {
+    const entry = Buffer.alloc(16);
+    entry[0] = image.width % 256;
+    entry[1] = image.height % 256;
+    entry.writeUInt16LE(1, 4);
+    entry.writeUInt16LE(image.bitCount, 6);
+    entry.writeUInt32LE(image.data.length, 8);
+    entry.writeUInt32LE(offset, 12);
+    offset += image.data.length;
+    return entry;
+  });
+  return Buffer.concat([header, ...entries, ...images.map((image) => image.data)]);
+}

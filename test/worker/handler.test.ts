@@ -167,7 +167,12 @@ describe('the worker request handler', () => {
     await handle({ type: 'cancel', requestId: 3 });
     await running;
     const events = messages.flatMap((m) => (m.type === 'run-event' ? [m.event] : []));
-    expect(events.at(-1)).toEqual({ type: 'error', error: { code: 'aborted', message: 'The run was stopped.' } });
+    // Cancelled before the image was encoded: nothing was spent.
+    expect(events.at(-1)).toEqual({
+      type: 'error',
+      error: { code: 'aborted', message: 'The run was stopped.' },
+      spent: { low: 0, full: 0 },
+    });
     expect(events.some((e) => e.type === 'done')).toBe(false);
   });
 
