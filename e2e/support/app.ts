@@ -147,6 +147,11 @@ export class App {
     });
   }
 
+  /** Chooses a model in Settings, as a person clicks it in the list. */
+  async chooseModel(id: string): Promise<void> {
+    await this.byId('model').locator(`[data-testid="model.option"][value="${id}"]`).check();
+  }
+
   /** Chooses an image through the file input inside the drop zone (the file picker). */
   async chooseFile(file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
     await this.byId('dropzone').getByTestId('dropzone.input').setInputFiles(file);
@@ -282,6 +287,18 @@ export class App {
     );
     this.testInfo.annotations.push({ type: 'error shown', description: text });
     return text;
+  }
+
+  /**
+   * A failed model load shows one message with its actions (Retry, the offline model), and
+   * nothing that looks as if loading went on: no progress card, no moving bar.
+   */
+  async expectOneFailureMessage(): Promise<void> {
+    await expect(this.page.getByRole('alert')).toHaveCount(1);
+    await expect(this.byId('error')).toContainText(/could not be (loaded|downloaded)/i);
+    await expect(this.page.getByTestId('error.retry')).toBeVisible();
+    await expect(this.byId('load-progress')).toHaveCount(0);
+    await expect(this.page.getByRole('progressbar')).toHaveCount(0);
   }
 
   /** Long tasks that overlapped the page-clock interval [from, to]. */

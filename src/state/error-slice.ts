@@ -24,7 +24,8 @@ export interface VisibleError extends AppError {
 export function visibleError(state: AppState): VisibleError | null {
   const candidates: VisibleError[] = [];
   if (state.model.error) candidates.push({ ...state.model.error, source: 'model', retryable: true });
-  if (state.image.error) {
+  // The address field shows its own errors beside it (see selectUrlFieldError).
+  if (state.image.error && state.image.errorOrigin !== 'url') {
     candidates.push({ ...state.image.error, source: 'image', retryable: state.image.retryAddress !== null });
   }
   if (state.run.status === 'error' && state.run.error) {

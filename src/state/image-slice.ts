@@ -47,6 +47,8 @@ export interface ImageState {
   current: OpenedImage | null;
   pending: PendingImage | null;
   error: AppError | null;
+  /** How the image that failed was given (errors of the address field are shown beside it). */
+  errorOrigin: ImageOrigin | null;
   /** What Retry downloads again after a failed download. */
   retryAddress: ImageAddress | null;
 }
@@ -59,6 +61,8 @@ export interface ImageSlice {
   openImageUrl: (url: string) => Promise<void>;
   /** Opens an image of the sample gallery. */
   openSample: (sampleId: string) => Promise<void>;
+  /** Forgets the image error (the person is correcting what caused it). */
+  dismissImageError: () => void;
 }
 
 type Message<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
@@ -74,22 +78,28 @@ export const createImageSlice =
     // Each attempt to open an image gets a ticket; a download that finishes after a newer attempt is dropped.
     let tickets = 0;
 
-    const fail = (failure: AppFailure, retryAddress: ImageAddress | null): void => {
+    const fail = (failure: AppFailure, retryAddress: ImageAddress | null, origin: ImageOrigin): void => {
       set((state) => {
         const { error, errorSeq } = newError(state, failure.code, failure.message);
-        return { errorSeq, image: { ...state.image, pending: null, error, retryAddress } };
+        return { errorSeq, image: { ...state.image, pending: null, error, errorOrigin: origin, retryAddress } };
       });
     };
 
     const submit = (pending: Omit<PendingImage, 'requestId'> & { blob: Blob }): void => {
       const problem = blobProblem(pending.blob, pending.name);
       if (problem) {
-        fail(problem, null);
+        fail(problem, null, pending.origin);
         return;
       }
       const requestId = client.openImage(pending.blob);
       set((state) => ({
-        image: { ...state.image, pending: { ...pending, requestId }, error: null, retryAddress: null },
+        image: {
+          ...state.image,
+          pending: { ...pending, requestId },
+          error: null,
+          errorOrigin: null,
+          retryAddress: null,
+        },
       }));
     };
 
@@ -103,6 +113,7 @@ export const createImageSlice =
           ...state.image,
           pending: { ticket, requestId: null, blob: null, ...fields },
           error: null,
+          errorOrigin: null,
           retryAddress: null,
         },
       }));
@@ -110,7 +121,7 @@ export const createImageSlice =
       try {
         blob = await fetchImageBlob(url, deps.fetch);
       } catch (error) {
-        if (get().image.pending?.ticket === ticket) fail(toFailure(error), fields.address);
+        if (get().image.pending?.ticket === ticket) fail(toFailure(error), fields.address, fields.origin);
         return;
       }
       if (get().image.pending?.ticket !== ticket) return;
@@ -118,7 +129,7 @@ export const createImageSlice =
     };
 
     return {
-      image: { current: null, pending: null, error: null, retryAddress: null },
+      image: { current: null, pending: null, error: null, errorOrigin: null, retryAddress: null },
       openImage: (blob, name, origin) => {
         submit({ ticket: ++tickets, blob, name, origin, sampleId: null, address: null });
       },
@@ -128,7 +139,7 @@ export const createImageSlice =
           url = parseImageUrl(text);
         } catch (error) {
           tickets++;
-          fail(toFailure(error), null);
+          fail(toFailure(error), null, 'url');
           return;
         }
         await download(url, {
@@ -147,6 +158,9 @@ export const createImageSlice =
           sampleId,
           address: { kind: 'sample', sampleId },
         });
+      },
+      dismissImageError: () => {
+        set((state) => ({ image: { ...state.image, error: null, errorOrigin: null, retryAddress: null } }));
       },
     };
   };
@@ -169,7 +183,9 @@ export function imageOpened(state: AppState, message: Message<'image-opened'>, d
     height: message.height,
     previewUrl: deps.urls.create(pending.blob),
   };
-  const change: Partial<AppState> = { image: { current: opened, pending: null, error: null, retryAddress: null } };
+  const change: Partial<AppState> = {
+    image: { current: opened, pending: null, error: null, errorOrigin: null, retryAddress: null },
+  };
   if (state.run.status !== 'running') {
     revokeRunUrls(state.run, deps);
     change.run = idleRun();
@@ -184,5 +200,8 @@ export function imageOpened(state: AppState, message: Message<'image-opened'>, d
 export function imageFailed(state: AppState, message: Message<'failed'>): StateChange {
   if (state.image.pending?.requestId !== message.requestId) return null;
   const { error, errorSeq } = newError(state, message.error.code, message.error.message);
-  return { errorSeq, image: { ...state.image, pending: null, error, retryAddress: null } };
+  return {
+    errorSeq,
+    image: { ...state.image, pending: null, error, errorOrigin: state.image.pending.origin, retryAddress: null },
+  };
 }

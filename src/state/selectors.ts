@@ -9,7 +9,7 @@ import { segmentTurn, type AnswerSegment } from './answer-segments.ts';
 import type { AppState } from './app-state.ts';
 import { visibleError } from './error-slice.ts';
 import { memoSelector } from './memo.ts';
-import type { AppModelChoice } from './model-choices.ts';
+import { isBundled, type AppModelChoice } from './model-choices.ts';
 import type { FileProgress } from './model-slice.ts';
 import { askBlocker, type RunState } from './run-slice.ts';
 import type { SessionState } from './session-slice.ts';
@@ -22,6 +22,7 @@ export const selectVisibleError = memoSelector(
   (s) => [
     s.model.error,
     s.image.error,
+    s.image.errorOrigin,
     s.image.retryAddress,
     s.run.status,
     s.run.error,
@@ -29,6 +30,15 @@ export const selectVisibleError = memoSelector(
     s.dismissedErrorSeq,
   ],
   visibleError,
+);
+
+/** The error of an image given by address, shown beside the address field; null when there is none. */
+export const selectUrlFieldError = memoSelector(
+  (s) => [s.image.error, s.image.errorOrigin, s.image.retryAddress],
+  ({ image }): { message: string; code: string; retryable: boolean } | null =>
+    image.error && image.errorOrigin === 'url'
+      ? { message: image.error.message, code: image.error.code, retryable: image.retryAddress !== null }
+      : null,
 );
 
 export const selectSelectedModel = (state: AppState): AppModelChoice | null =>
@@ -82,6 +92,24 @@ export function selectDownloadBytes(state: AppState): number | null {
   if (!choice) return null;
   return choice.rungs[state.model.device?.rung ?? 'wasm'].downloadBytes;
 }
+
+/** How a model would reach this browser, for the model picker. */
+export type ModelAvailability =
+  { kind: 'bundled'; bytes: number | null } | { kind: 'stored' } | { kind: 'download'; bytes: number | null };
+
+/** Each model the app offers with how it would load here: shipped with the app, stored, or a download of a size. */
+export const selectModelOptions = memoSelector(
+  (s) => [s.model.choices, s.model.device?.rung, s.storage.models],
+  (s): { choice: AppModelChoice; availability: ModelAvailability }[] => {
+    const rung = s.model.device?.rung ?? 'wasm';
+    return s.model.choices.map((choice) => {
+      const bytes = choice.rungs[rung].downloadBytes;
+      if (isBundled(choice)) return { choice, availability: { kind: 'bundled', bytes } };
+      const stored = s.storage.models.some((cached) => cached.id === choice.id && cached.complete);
+      return { choice, availability: stored ? { kind: 'stored' } : { kind: 'download', bytes } };
+    });
+  },
+);
 
 /** "WebGPU (f16) — <adapter>", "WebGPU — <adapter>" or "WASM, N threads"; null before the worker has said. */
 export function selectDeviceLabel(state: AppState): string | null {

@@ -2,8 +2,10 @@
  * The answer as it streams: each round's reasoning collapsed, the request for the full image
  * as a plain sentence, and the final answer set apart.
  */
+import { useRef } from 'react';
 import type { AnswerSegment, RunStatus } from '../state/index.ts';
 import { selectAnswerView, useAppStore } from '../state/index.ts';
+import { useBringIntoViewOnStart } from './use-bring-into-view.ts';
 
 /** What an unfinished block of reasoning is: still being written, or cut off. */
 const UNFINISHED: Readonly<Record<RunStatus, string>> = {
@@ -41,9 +43,14 @@ export function AnswerView() {
   const status = useAppStore((s) => s.run.status);
   const question = useAppStore((s) => s.run.question);
   const running = status === 'running';
+  const runningId = useAppStore((s) => (s.run.status === 'running' ? s.run.requestId : null));
+  const section = useRef<HTMLElement>(null);
+  // A new run brings the answer into view (once), so a phone shows it without searching.
+  useBringIntoViewOnStart(section, runningId);
 
   return (
     <section
+      ref={section}
       className="answer"
       aria-labelledby="answer-heading"
       data-testid="answer"

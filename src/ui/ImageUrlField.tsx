@@ -1,16 +1,28 @@
-/** Opens an image from a web address. */
+/**
+ * Opens an image from a web address. Its errors are shown right below the field (and announced),
+ * where the person is looking, not in the banner at the top of the page.
+ */
 import { useId, useState, type SubmitEvent } from 'react';
-import { useAppStore } from '../state/index.ts';
+import { selectUrlFieldError, useAppStore } from '../state/index.ts';
 
 export function ImageUrlField() {
   const openImageUrl = useAppStore((s) => s.openImageUrl);
-  const downloading = useAppStore((s) => s.image.pending !== null && s.image.pending.requestId === null);
+  const dismissError = useAppStore((s) => s.dismissImageError);
+  const error = useAppStore(selectUrlFieldError);
+  const retryAddress = useAppStore((s) => s.image.retryAddress);
+  const downloading = useAppStore(
+    (s) => s.image.pending !== null && s.image.pending.requestId === null && s.image.pending.origin === 'url',
+  );
   const [url, setUrl] = useState('');
   const inputId = useId();
+  const errorId = useId();
 
+  const load = (address: string): void => {
+    void openImageUrl(address);
+  };
   const onSubmit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    void openImageUrl(url);
+    load(url);
   };
 
   return (
@@ -25,13 +37,40 @@ export function ImageUrlField() {
           placeholder="https://example.com/picture.png"
           data-testid="image-url"
           value={url}
+          aria-invalid={error !== null}
+          aria-describedby={error ? errorId : undefined}
           onChange={(event) => {
             setUrl(event.target.value);
+            // The person is correcting the address: the old complaint no longer applies.
+            if (error) dismissError();
           }}
         />
         <button type="submit" data-testid="image-url.load" disabled={downloading}>
           {downloading ? 'Loading…' : 'Load'}
         </button>
+      </div>
+      {/* Always in the page, so screen readers announce the message when it appears. */}
+      <div role="alert" className="field-error-slot">
+        {error && (
+          <p id={errorId} className="field-error" data-testid="image-url.error" data-code={error.code}>
+            {error.message}
+            {error.retryable && (
+              <>
+                {' '}
+                <button
+                  type="button"
+                  className="link"
+                  data-testid="image-url.retry"
+                  onClick={() => {
+                    if (retryAddress?.kind === 'url') load(retryAddress.url);
+                  }}
+                >
+                  Try again
+                </button>
+              </>
+            )}
+          </p>
+        )}
       </div>
     </form>
   );
