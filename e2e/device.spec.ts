@@ -22,8 +22,9 @@ test('shows the device: WebGPU with the flag, the WASM fallback without it', asy
   }
   await expect(app.byId('dropzone')).toBeVisible();
   await expect(app.byId('dropzone').getByTestId('dropzone.input')).toHaveCount(1);
-  // The only model for now is the generated one, which must not pass for a real model.
-  await expect(app.byId('model')).toContainText(/synthetic/i);
+  // The generated model is chosen, and must not pass for a real model.
+  await expect(app.byId('model')).toHaveAttribute('data-value', TEST_MODEL_ID);
+  await expect(app.byId('model').locator(`[data-model-id="${TEST_MODEL_ID}"]`)).toContainText(/synthetic/i);
 });
 
 test('loads the model with progress in bytes', async ({ app }) => {

@@ -27,7 +27,7 @@ test('a share link restores model, policy, budget, question and sample; the run 
   const shared = new App(page, app.testInfo);
   await page.goto(link);
   await expect(shared.byId('device')).not.toBeEmpty({ timeout: RUN_TIMEOUT });
-  await expect(shared.byId('model')).toHaveValue('visionthink-test');
+  await expect(shared.byId('model')).toHaveAttribute('data-value', 'visionthink-test');
   await expect(shared.byId('policy')).toHaveValue('full-only');
   await expect(shared.byId('budget')).toHaveValue('512');
   await expect(shared.byId('question')).toHaveValue(question);

@@ -21,7 +21,8 @@ export interface BrowserFigures {
   error?: string;
   /** Device the app reported (e.g. "WASM, 2 threads"). */
   device?: string;
-  jsBeforeWorkerGzipKb?: number;
+  /** Gzipped bytes of JavaScript the page loads before it starts the worker. */
+  jsBeforeWorkerGzipBytes?: number;
   timeToInteractiveMs?: number;
   timeToModelReadyMs?: number;
   photo?: { width: number; height: number; decodeMs: number; resizeMs: number; resizedTo: string };
@@ -136,7 +137,7 @@ async function measureBackend(
       backend,
       status: 'ok',
       device,
-      jsBeforeWorkerGzipKb: Math.round(jsBytes / 102.4) / 10,
+      jsBeforeWorkerGzipBytes: jsBytes,
       timeToInteractiveMs: ms(marks.interactive ?? Number.NaN),
       timeToModelReadyMs: ms(marks.ready ?? Number.NaN),
       photo: {

@@ -87,7 +87,8 @@ export interface NodeResults {
   escalation: EscalationComparison[];
   mixed: MixedWorkload;
   decode: { tokens: number; tokensPerSecond: number };
-  peakRssMb: number;
+  /** Peak resident memory of the process, in bytes. */
+  peakRssBytes: number;
 }
 
 const label = ({ width, height }: Size): string => `${width}×${height}`;
@@ -268,5 +269,11 @@ export async function runNodeBench(options: NodeBenchOptions): Promise<NodeResul
   const mixed = await mixedWorkload(options, images);
   log('decode speed');
   const decode = await decodeSpeed(options, images[0] as ImageSource);
-  return { passes, escalation, mixed, decode, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+  return {
+    passes,
+    escalation,
+    mixed,
+    decode, // maxRSS is in kibibytes.
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
 }

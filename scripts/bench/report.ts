@@ -1,6 +1,7 @@
 /** The benchmark's Markdown report: every table of results, and the targets met or missed. */
 import type { BrowserFigures } from './browser-bench.ts';
 import type { NodeResults } from './node-bench.ts';
+import { formatBytes } from '../../src/ui/format.ts';
 
 export interface BenchResults {
   date: string;
@@ -37,7 +38,7 @@ export function judgeTargets(node: NodeResults, browser: readonly BrowserFigures
   const onlyAppended = node.escalation.every((row) => row.round2PrefillsOnlyAppended);
   const measuredBrowsers = browser.filter((figures) => figures.status === 'ok');
   const longTasks = measuredBrowsers.map((figures) => figures.run?.longTasks.count ?? 0);
-  const js = measuredBrowsers.map((figures) => figures.jsBeforeWorkerGzipKb ?? 0);
+  const js = measuredBrowsers.map((figures) => figures.jsBeforeWorkerGzipBytes ?? 0);
   const judged = (value: number | null, limit: number): boolean | null => (value === null ? null : value <= limit);
   return [
     {
@@ -78,9 +79,9 @@ export function judgeTargets(node: NodeResults, browser: readonly BrowserFigures
     },
     {
       name: 'JavaScript before the worker starts',
-      goal: '≤ 100 KB gzip',
-      measured: js.length === 0 ? 'not measured' : `${String(Math.max(...js))} KB`,
-      met: js.length === 0 ? null : Math.max(...js) <= 100,
+      goal: '≤ 100 kB gzip',
+      measured: js.length === 0 ? 'not measured' : formatBytes(Math.max(...js)),
+      met: js.length === 0 ? null : Math.max(...js) <= 100_000,
     },
   ];
 }
@@ -150,7 +151,7 @@ export function renderReport(results: BenchResults): string {
     ),
     '## 4. Decoding and memory (Node, CPU)',
     `Decoding: ${node.decode.tokensPerSecond} tokens/s (${node.decode.tokens} tokens after the smallest image's low pass). ` +
-      `Peak resident memory of the process: ${node.peakRssMb} MB.`,
+      `Peak resident memory of the process: ${formatBytes(node.peakRssBytes)}.`,
     '## 5. The built app in headless Chromium (test model)',
     results.browser.length === 0
       ? 'Not run (`--no-browser`).'
@@ -169,7 +170,7 @@ export function renderReport(results: BenchResults): string {
           results.browser.map((b) => [
             `${b.backend}${b.device ? ` (${b.device})` : ''}`,
             b.status === 'ok' ? 'ok' : `${b.status}: ${b.error ?? ''}`,
-            b.jsBeforeWorkerGzipKb === undefined ? null : `${b.jsBeforeWorkerGzipKb} KB`,
+            b.jsBeforeWorkerGzipBytes === undefined ? null : formatBytes(b.jsBeforeWorkerGzipBytes),
             b.timeToInteractiveMs ?? null,
             b.timeToModelReadyMs ?? null,
             b.photo?.decodeMs ?? null,

@@ -138,9 +138,9 @@ describe('share links', () => {
     expect(parse(`#sample=${'s'.repeat(200)}`).ignored).toHaveLength(1);
   });
 
-  it('ignores the whole link when the hash is over 8 KB', () => {
+  it('ignores the whole link when the hash is over 8192 characters', () => {
     const hash = `#policy=low-only&question=${'x'.repeat(MAX_HASH_LENGTH)}`;
-    expect(parse(hash)).toEqual({ values: {}, ignored: ['The whole link: it is longer than 8 KB.'] });
+    expect(parse(hash)).toEqual({ values: {}, ignored: ['The whole link: it is longer than 8192 characters.'] });
   });
 
   it('quotes long rejected values shortened', () => {

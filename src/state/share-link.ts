@@ -146,7 +146,7 @@ export function parseShareLink(hash: string, rules: ShareLinkRules): ParsedShare
   const raw = hash.startsWith('#') ? hash.slice(1) : hash;
   if (raw === '') return { values, ignored };
   if (raw.length > MAX_HASH_LENGTH) {
-    ignored.push(`The whole link: it is longer than ${MAX_HASH_LENGTH / 1024} KB.`);
+    ignored.push(`The whole link: it is longer than ${MAX_HASH_LENGTH} characters.`);
     return { values, ignored };
   }
   const params = new URLSearchParams(raw);

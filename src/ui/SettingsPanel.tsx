@@ -1,6 +1,7 @@
 /** Model, policy and the full-resolution budget. */
 import { useId, useState } from 'react';
-import { POLICY_CHOICES, selectBudgetLimits, selectSelectedModel, useAppStore } from '../state/index.ts';
+import { POLICY_CHOICES, selectBudgetLimits, useAppStore } from '../state/index.ts';
+import { ModelPicker } from './ModelPicker.tsx';
 
 function BudgetInput() {
   const budget = useAppStore((s) => s.settings.maxVisualTokens);
@@ -41,35 +42,14 @@ function BudgetInput() {
 }
 
 export function SettingsPanel() {
-  const model = useAppStore((s) => s.model);
-  const choice = useAppStore(selectSelectedModel);
   const policy = useAppStore((s) => s.settings.policy);
-  const selectModel = useAppStore((s) => s.selectModel);
   const setPolicy = useAppStore((s) => s.setPolicy);
-  const modelId = useId();
   const policyId = useId();
 
   return (
     <section className="settings" aria-labelledby="settings-heading">
       <h2 id="settings-heading">Settings</h2>
-      <div className="field">
-        <label htmlFor={modelId}>Model</label>
-        <select
-          id={modelId}
-          data-testid="model"
-          value={model.selectedId}
-          onChange={(event) => {
-            selectModel(event.target.value);
-          }}
-        >
-          {model.choices.map((option) => (
-            <option key={option.id} value={option.id}>
-              {option.label}
-            </option>
-          ))}
-        </select>
-        {choice && <p className="muted">{choice.note}</p>}
-      </div>
+      <ModelPicker />
       <div className="field">
         <label htmlFor={policyId}>Resolution</label>
         <select

@@ -2,11 +2,30 @@
 
 const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 
+const SI_UNITS = [
+  [1e3, 'kB'],
+  [1e6, 'MB'],
+  [1e9, 'GB'],
+  [1e12, 'TB'],
+] as const;
+
+const threeDigits = (value: number): number => Number(value.toPrecision(3));
+
+/**
+ * Bytes in decimal (SI) units, 1 kB = 1,000 bytes and 1 MB = 1,000,000 bytes, as the Hugging Face
+ * hub lists file sizes: the one convention of the app, the README and the bench. Three
+ * significant digits at most ("735 MB", "2.7 GB", "310 kB").
+ */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${integer.format(bytes)} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+  if (bytes < 999.5) return `${integer.format(bytes)} B`;
+  // The smallest unit that keeps the figure under 1000 once rounded (999,999 bytes reads "1 MB").
+  let text = '';
+  for (const [size, name] of SI_UNITS) {
+    const value = threeDigits(bytes / size);
+    text = `${String(value)} ${name}`;
+    if (value < 1000) break;
+  }
+  return text;
 }
 
 export function formatMs(ms: number): string {

@@ -1,0 +1,62 @@
+/**
+ * The models as a list of choices, each with what loading it takes on this device (a download of
+ * a given size, already stored, or shipped with the app). A radio group rather than a menu: the
+ * names and sizes wrap instead of being cut off in a narrow column.
+ */
+import { useId } from 'react';
+import type { ModelAvailability } from '../state/index.ts';
+import { selectModelOptions, selectSelectedModel, useAppStore } from '../state/index.ts';
+import { formatBytes } from './format.ts';
+
+function availabilityText(availability: ModelAvailability): string {
+  switch (availability.kind) {
+    case 'bundled':
+      return availability.bytes === null
+        ? 'Ships with the app'
+        : `Ships with the app, ${formatBytes(availability.bytes)}`;
+    case 'stored':
+      return 'Stored in this browser';
+    case 'download':
+      return availability.bytes === null
+        ? 'Download, size shown when it starts'
+        : `Download, about ${formatBytes(availability.bytes)}`;
+  }
+}
+
+export function ModelPicker() {
+  const options = useAppStore(selectModelOptions);
+  const selectedId = useAppStore((s) => s.model.selectedId);
+  const selected = useAppStore(selectSelectedModel);
+  const selectModel = useAppStore((s) => s.selectModel);
+  const name = useId();
+  const noteId = useId();
+
+  return (
+    <fieldset className="model-picker" data-testid="model" data-value={selectedId} aria-describedby={noteId}>
+      <legend>Model</legend>
+      {options.map(({ choice, availability }) => (
+        <label key={choice.id} className="model-option" data-model-id={choice.id}>
+          <input
+            type="radio"
+            name={name}
+            value={choice.id}
+            data-testid="model.option"
+            checked={choice.id === selectedId}
+            onChange={() => {
+              selectModel(choice.id);
+            }}
+          />
+          <span className="model-option-text">
+            <span className="model-option-label">{choice.label}</span>
+            <span className="muted model-option-size" data-availability={availability.kind}>
+              {availabilityText(availability)}
+            </span>
+          </span>
+        </label>
+      ))}
+      <p id={noteId} className="muted" data-testid="model.note">
+        {selected?.note}
+      </p>
+    </fieldset>
+  );
+}
