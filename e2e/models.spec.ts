@@ -14,8 +14,12 @@ test('the default model shows its size before downloading; offline, the app offe
   await app.goto();
   const card = app.byId('model.confirm');
   await expect(card).toBeVisible({ timeout: RUN_TIMEOUT });
-  await expect(app.byId('model')).toHaveValue('qwen3.5-0.8b');
-  await expect(app.page.getByTestId('model.size')).toHaveText(/^\d+(\.\d)? (MB|GB)$/);
+  await expect(app.byId('model')).toHaveAttribute('data-value', 'qwen3.5-0.8b');
+  // One size, in the one unit convention of the app and the README (decimal megabytes).
+  await expect(app.page.getByTestId('model.size')).toHaveText('735 MB');
+  await expect(app.byId('model').locator('[data-model-id="qwen3.5-0.8b"]')).toContainText('735 MB');
+  // Nothing is loading before the person agrees: the hint beside Ask says what to do.
+  await expect(app.page.getByTestId('ask.hint')).toHaveText('Download the model first, or use the offline test model.');
   expect(
     app.requests.filter((url) => url.startsWith(HUB)),
     'nothing downloads before the person agrees',
@@ -25,13 +29,14 @@ test('the default model shows its size before downloading; offline, the app offe
   const text = await app.expectReadableError(/hub cannot be reached/i);
   expect(text).toMatch(/Qwen3\.5-0\.8B/);
   await expect(app.byId('error')).toHaveAttribute('data-code', 'model-unreachable');
+  await app.expectOneFailureMessage();
   expect(
     app.requests.some((url) => url.startsWith(HUB)),
     'the download was attempted',
   ).toBe(true);
 
   await app.page.getByTestId('error.offline').click();
-  await expect(app.byId('model')).toHaveValue(TEST_MODEL_ID);
+  await expect(app.byId('model')).toHaveAttribute('data-value', TEST_MODEL_ID);
   await expect(app.byId('error')).toHaveCount(0);
   await app.chooseImage(await sampleImage('plain', 'blue', 448, 336));
   await app.ask();
@@ -43,7 +48,7 @@ test('the storage panel shows the stored test model with its size, and clears it
   await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
   const row = app.page.locator(`[data-testid="storage.model"][data-model-id="${TEST_MODEL_ID}"]`);
   await expect(row).toBeVisible({ timeout: RUN_TIMEOUT });
-  await expect(row).toContainText(/VisionThink test model.*\d+ KB, \d+ files/);
+  await expect(row).toContainText(/VisionThink test model.*\d+ kB, \d+ files/);
   expect(Number(await row.getAttribute('data-bytes'))).toBeGreaterThan(250_000);
   await expect(app.page.getByTestId('storage.usage')).toContainText(/This site uses .* of the .* the browser allows/);
 
@@ -81,7 +86,7 @@ test('a full quota: the model still loads and answers, and the page says it was 
   const cdp = await app.page.context().newCDPSession(app.page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: app.origin, quotaSize: 20_000 });
 
-  await app.byId('model').selectOption(TEST_MODEL_ID);
+  await app.chooseModel(TEST_MODEL_ID);
   await expect(app.page.getByTestId('storage.notice')).toContainText(/did not store all of its files/, {
     timeout: RUN_TIMEOUT,
   });
@@ -107,9 +112,10 @@ test.describe('without the service worker', () => {
       }
     });
 
-    await app.byId('model').selectOption(TEST_MODEL_ID);
+    await app.chooseModel(TEST_MODEL_ID);
     await app.expectReadableError(/could not be (loaded|downloaded)/i);
     expect(dropped).toBeGreaterThan(0);
+    await app.expectOneFailureMessage();
     down = false;
     await app.page.getByTestId('error.retry').click();
     await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
@@ -146,6 +152,10 @@ test('the ladder: the rung this browser offers, with threads for WASM under cros
   } else {
     // After loading, the badge shows the threads ONNX Runtime started with (it falls back to one
     // by itself where shared memory is unavailable; see the test without a service worker).
+    // Why, said once: the CPU fallback and the browser's reason, without repeating either.
+    await expect(app.page.getByTestId('device.notice')).toHaveText(
+      'Running on the CPU (WASM): much slower than a GPU, so images get a smaller budget. No WebGPU adapter is available: the GPU may be disabled or blocked.',
+    );
     const cores = await app.page.evaluate(() => navigator.hardwareConcurrency);
     const threads = Math.min(4, cores);
     await expect(device).toHaveAttribute('data-rung', 'wasm');
@@ -158,7 +168,7 @@ test('the ladder: the rung this browser offers, with threads for WASM under cros
 
 test('the Qwen3.5-layout test model (hybrid attention cache) answers and escalates in the browser', async ({ app }) => {
   await app.open('#model=visionthink-test-qwen3_5');
-  await expect(app.byId('model')).toHaveValue('visionthink-test-qwen3_5');
+  await expect(app.byId('model')).toHaveAttribute('data-value', 'visionthink-test-qwen3_5');
   await app.chooseImage(await sampleImage('detailed', 'magenta', 448, 336));
   await app.ask();
   await app.expectAnswer('magenta');

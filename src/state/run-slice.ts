@@ -95,10 +95,20 @@ export function revokeRunUrls(run: RunState, deps: AppDependencies): void {
   for (const round of run.rounds) if (round.thumbnailUrl) deps.urls.revoke(round.thumbnailUrl);
 }
 
+/** Why the model keeps a question from being asked, by its status (what is true, and what to do). */
+const MODEL_BLOCKERS: Readonly<Record<AppState['model']['status'], string | null>> = {
+  idle: 'Choose a model to start.',
+  checking: 'Looking for the model in this browser’s storage…',
+  confirm: 'Download the model first, or use the offline test model.',
+  loading: 'The model is still loading.',
+  error: 'The model could not be loaded: retry, or choose another model.',
+  ready: null,
+};
+
 /** Why a question cannot be asked now, for people; null when it can. */
 export function askBlocker(state: AppState): string | null {
-  if (state.model.status === 'error') return 'The model could not be loaded. Retry loading it first.';
-  if (state.model.status !== 'ready') return 'The model is still loading.';
+  const model = MODEL_BLOCKERS[state.model.status];
+  if (model !== null) return model;
   if (state.image.pending) return 'The image is still opening.';
   if (!state.image.current) return 'Choose an image first: drop one, paste one, pick a file or a sample.';
   return null;

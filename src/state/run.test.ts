@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../engine/events.ts';
 import { selectMeter, selectQuestionPrefillMsSaved, selectSessionSummary, selectVisibleError } from './selectors.ts';
+import type { ModelStatus } from './model-slice.ts';
+import { askBlocker } from './run-slice.ts';
 import { createHarness, emitRun, pngBlob, readyWithImage, runEvents, usage, type Harness } from './testing.ts';
 
 function askedHarness(question = 'What colour is it?'): Harness & { imageId: number } {
@@ -55,6 +57,21 @@ describe('asking', () => {
       message: 'The model is still loading.',
     });
     expect(store.getState().draft).toBe('Colour?');
+  });
+
+  it('says what keeps a question from being asked, for each state of the model', () => {
+    const { store } = createHarness();
+    const blockerWhen = (status: ModelStatus): string | null => {
+      store.setState((state) => ({ model: { ...state.model, status } }));
+      return askBlocker(store.getState());
+    };
+    expect(blockerWhen('idle')).toBe('Choose a model to start.');
+    expect(blockerWhen('checking')).toMatch(/^Looking for the model/);
+    // Before the person agreed to a download nothing is loading: say what to do instead.
+    expect(blockerWhen('confirm')).toBe('Download the model first, or use the offline test model.');
+    expect(blockerWhen('loading')).toBe('The model is still loading.');
+    expect(blockerWhen('error')).toMatch(/could not be loaded/);
+    expect(blockerWhen('ready')).toMatch(/^Choose an image first/);
   });
 
   it('stops through the client and ends as stopped when the engine confirms', () => {

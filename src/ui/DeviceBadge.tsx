@@ -20,7 +20,7 @@ export function DeviceBadge() {
       {device?.fallbackReason && (
         <p className="notice" role="status" data-testid="device.notice">
           {device.kind === 'wasm'
-            ? `Running on the CPU (WASM), which is much slower, with a smaller image budget, because WebGPU is not available: ${device.fallbackReason}`
+            ? `Running on the CPU (WASM): much slower than a GPU, so images get a smaller budget. ${device.fallbackReason}`
             : device.fallbackReason}
         </p>
       )}

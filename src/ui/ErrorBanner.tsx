@@ -33,9 +33,12 @@ export function ErrorBanner() {
             Use the offline test model
           </button>
         )}
-        <button type="button" data-testid="error.dismiss" onClick={dismiss}>
-          Dismiss
-        </button>
+        {/* Without a model nothing works: a failed load stays until it is retried or replaced. */}
+        {error.source !== 'model' && (
+          <button type="button" data-testid="error.dismiss" onClick={dismiss}>
+            Dismiss
+          </button>
+        )}
       </div>
     </div>
   );

@@ -41,7 +41,8 @@ export function ModelLoadProgress() {
   const files = useAppStore(selectLoadFiles);
   const choice = useAppStore(selectSelectedModel);
   const etaMs = useAppStore(selectLoadEtaMs);
-  if (model.status === 'idle' || model.status === 'checking' || model.status === 'confirm') return null;
+  // A failed load is one message with its actions (the error banner), never a bar left standing.
+  if (model.status !== 'loading' && model.status !== 'ready') return null;
 
   const loading = model.status === 'loading';
   const total = totals.sizesKnown ? totals.total : 0;
@@ -55,9 +56,7 @@ export function ModelLoadProgress() {
       <h2 id="load-heading" className="small-heading">
         {loading
           ? `Loading ${choice?.label ?? 'the model'}…`
-          : model.status === 'ready'
-            ? `Model ready${model.loadMs === null ? '' : ` (loaded in ${formatMs(model.loadMs)})`}`
-            : 'The model could not be loaded'}
+          : `Model ready${model.loadMs === null ? '' : ` (loaded in ${formatMs(model.loadMs)})`}`}
       </h2>
       <ProgressBar label="All files" loaded={totals.loaded} total={total} />
       {etaMs !== null && (

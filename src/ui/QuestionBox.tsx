@@ -70,7 +70,7 @@ export function QuestionBox() {
           >
             Share
           </button>
-          <p id={hintId} className="muted hint">
+          <p id={hintId} className="muted hint" data-testid="ask.hint">
             {blocker ?? 'Enter asks, Shift+Enter starts a new line.'}
           </p>
         </div>
