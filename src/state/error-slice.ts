@@ -53,12 +53,9 @@ export const createErrorSlice = (): Slice<ErrorSlice> => (set, get) => ({
       case 'model':
         state.loadModel();
         return;
-      case 'image': {
-        const address = state.image.retryAddress;
-        if (address?.kind === 'url') void state.openImageUrl(address.url);
-        else if (address?.kind === 'sample') void state.openSample(address.sampleId);
+      case 'image':
+        state.retryImage();
         return;
-      }
       case 'run':
         state.ask(state.run.question);
         return;

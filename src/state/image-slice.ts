@@ -63,6 +63,8 @@ export interface ImageSlice {
   openSample: (sampleId: string) => Promise<void>;
   /** Forgets the image error (the person is correcting what caused it). */
   dismissImageError: () => void;
+  /** Downloads the image of the failed address or sample again. */
+  retryImage: () => void;
 }
 
 type Message<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
@@ -158,6 +160,11 @@ export const createImageSlice =
           sampleId,
           address: { kind: 'sample', sampleId },
         });
+      },
+      retryImage: () => {
+        const address = get().image.retryAddress;
+        if (address?.kind === 'url') void get().openImageUrl(address.url);
+        else if (address?.kind === 'sample') void get().openSample(address.sampleId);
       },
       dismissImageError: () => {
         set((state) => ({ image: { ...state.image, error: null, errorOrigin: null, retryAddress: null } }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectAskBlocker, selectSuggestedQuestions, selectVisibleError } from './selectors.ts';
+import { selectAskBlocker, selectSuggestedQuestions, selectUrlFieldError, selectVisibleError } from './selectors.ts';
 import { BASE_URL, createHarness, fakeFetch, pngBlob, readyWithImage } from './testing.ts';
 
 const flush = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -140,8 +140,10 @@ describe('opening an image from an address', () => {
     const requestsBefore = fetch.requests.length;
     await store.getState().openImageUrl(input);
     expect(fetch.requests.length).toBe(requestsBefore);
-    const error = selectVisibleError(store.getState());
-    expect(error).toMatchObject({ source: 'image', code: 'invalid-url', retryable: false });
+    // Shown beside the address field, not in the banner.
+    expect(selectVisibleError(store.getState())).toBeNull();
+    const error = selectUrlFieldError(store.getState());
+    expect(error).toMatchObject({ code: 'invalid-url', retryable: false });
     expect(error?.message).toMatch(message);
   });
 
@@ -157,12 +159,13 @@ describe('opening an image from an address', () => {
     });
     const { store, client } = createHarness(fetch);
     await store.getState().openImageUrl(imageUrl);
-    const error = selectVisibleError(store.getState());
-    expect(error).toMatchObject({ source: 'image', code: 'fetch-failed', retryable: true });
+    expect(selectVisibleError(store.getState())).toBeNull();
+    const error = selectUrlFieldError(store.getState());
+    expect(error).toMatchObject({ code: 'fetch-failed', retryable: true });
     expect(error?.message).toBe(
       'Could not download the image from images.example. The site may be unreachable, or it may not let other pages use its images. Save the image and drop the file here instead.',
     );
-    store.getState().retry();
+    store.getState().retryImage();
     await flush();
     expect(attempts).toBe(2);
     expect(client.calls.at(-1)?.type).toBe('open-image');

@@ -138,12 +138,12 @@ describe('answer view', () => {
 });
 
 describe('visible error', () => {
-  it('shows the newest error until it is dismissed', async () => {
+  it('shows the newest error until it is dismissed', () => {
     const harness = createHarness();
     const { store, client } = harness;
     client.emit({ type: 'failed', requestId: 1, error: { code: 'model-missing', message: 'No model.' } });
-    await store.getState().openImageUrl('nope');
-    expect(selectVisibleError(store.getState())).toMatchObject({ source: 'image', code: 'invalid-url' });
+    store.getState().openImage(new Blob(['hello'], { type: 'text/plain' }), 'notes.txt', 'drop');
+    expect(selectVisibleError(store.getState())).toMatchObject({ source: 'image', code: 'not-an-image' });
     store.getState().dismissError();
     expect(selectVisibleError(store.getState())).toBeNull();
     store.getState().retry();

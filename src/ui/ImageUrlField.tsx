@@ -9,7 +9,7 @@ export function ImageUrlField() {
   const openImageUrl = useAppStore((s) => s.openImageUrl);
   const dismissError = useAppStore((s) => s.dismissImageError);
   const error = useAppStore(selectUrlFieldError);
-  const retryAddress = useAppStore((s) => s.image.retryAddress);
+  const retry = useAppStore((s) => s.retryImage);
   const downloading = useAppStore(
     (s) => s.image.pending !== null && s.image.pending.requestId === null && s.image.pending.origin === 'url',
   );
@@ -57,14 +57,7 @@ export function ImageUrlField() {
             {error.retryable && (
               <>
                 {' '}
-                <button
-                  type="button"
-                  className="link"
-                  data-testid="image-url.retry"
-                  onClick={() => {
-                    if (retryAddress?.kind === 'url') load(retryAddress.url);
-                  }}
-                >
+                <button type="button" className="link" data-testid="image-url.retry" onClick={retry}>
                   Try again
                 </button>
               </>
