@@ -5,10 +5,56 @@
  * full quota and an interrupted download are explained, and the ladder's rung is the one this
  * browser offers.
  */
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, RUN_TIMEOUT, test, TEST_MODEL_ID } from './support/app.ts';
 import { sampleImage } from './support/images.ts';
 
 const HUB = 'https://huggingface.co/';
+const TEST_MODEL_FOLDER = fileURLToPath(new URL(`../public/models/${TEST_MODEL_ID}/`, import.meta.url));
+
+/**
+ * A server that sends the first half of `file` with its full length announced, then nothing,
+ * holding the connection open: a download that stalls mid-file.
+ */
+async function stallingServer(file: string) {
+  const bytes = await readFile(file);
+  const sent = Math.floor(bytes.length / 2);
+  let started = 0;
+  let closed = 0;
+  const server = createServer((request, response) => {
+    // The size check before a download asks for one byte: answer it as a server would.
+    if (request.headers.range) {
+      response.writeHead(206, { 'Content-Range': `bytes 0-0/${bytes.length}`, 'Content-Length': 1 });
+      response.end(bytes.subarray(0, 1));
+      return;
+    }
+    started++;
+    response.on('close', () => {
+      closed++;
+    });
+    response.writeHead(200, { 'Content-Length': bytes.length, 'Content-Type': 'application/octet-stream' });
+    response.write(bytes.subarray(0, sent));
+  });
+  // On every interface: the browser resolves nothing but "localhost" here.
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  return {
+    url: `http://localhost:${(server.address() as AddressInfo).port}/decoder_model_merged.onnx`,
+    sent,
+    started: () => started,
+    closed: () => closed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
 
 test('the default model shows its size before downloading; offline, the app offers the test model', async ({ app }) => {
   await app.goto();
@@ -123,6 +169,48 @@ test.describe('without the service worker', () => {
     await app.chooseImage(await sampleImage('plain', 'yellow', 448, 336));
     await app.ask();
     await app.expectAnswer('yellow');
+  });
+
+  test('a download that stalls mid-file: Cancel ends it, and another model does not wait for it', async ({ app }) => {
+    const stall = await stallingServer(join(TEST_MODEL_FOLDER, 'onnx/decoder_model_merged.onnx'));
+    try {
+      await app.withoutServiceWorker();
+      // The decoder comes from a server that sends half of it, then nothing.
+      await app.page.route('**/models/visionthink-test/onnx/decoder_model_merged.onnx', (route) =>
+        route.continue({ url: stall.url }),
+      );
+      await app.goto(`#model=${TEST_MODEL_ID}`, { isolated: false });
+      const decoder = app.byId('load-progress').getByRole('progressbar', { name: 'onnx/decoder_model_merged.onnx' });
+      await expect(decoder).toHaveAttribute('aria-valuenow', String(stall.sent), { timeout: RUN_TIMEOUT });
+
+      await app.page.getByTestId('load-progress.cancel').click();
+      await expect(app.page.getByTestId('model.cancelled')).toBeVisible();
+      await expect(app.byId('load-progress')).toHaveCount(0);
+      await expect(app.page.getByTestId('ask.hint')).toContainText('cancelled');
+      await expect(app.byId('error')).toHaveCount(0);
+      // The browser really let go of the download (and of the library's look at the file).
+      await expect.poll(() => stall.closed() === stall.started() && stall.started() > 0).toBe(true);
+
+      // Another model loads at once and answers.
+      await app.chooseModel('visionthink-test-qwen3_5');
+      await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+      await app.chooseImage(await sampleImage('plain', 'cyan', 448, 336));
+      await app.ask();
+      await app.expectAnswer('cyan');
+
+      // Without Cancel: choosing another model while a download stalls switches all the same.
+      const before = stall.started();
+      await app.chooseModel(TEST_MODEL_ID);
+      await expect(decoder).toHaveAttribute('aria-valuenow', String(stall.sent), { timeout: RUN_TIMEOUT });
+      expect(stall.started()).toBeGreaterThan(before);
+      await app.chooseModel('visionthink-test-qwen3_5');
+      await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+      await expect.poll(() => stall.closed() === stall.started()).toBe(true);
+      await app.ask();
+      await app.expectAnswer('cyan');
+    } finally {
+      await stall.close();
+    }
   });
 
   test('without cross-origin isolation the app still answers; WASM runs on one thread', async ({ app }) => {

@@ -24,6 +24,8 @@ export interface EngineClient {
   run(params: RunParams): number;
   /** Stops the current run, if any. */
   cancel(): void;
+  /** Cancels the current model load, if any. */
+  cancelLoad(): void;
   /** Receives every message of a current request. Returns an unsubscribe function. */
   subscribe(listener: (message: WorkerMessage) => void): () => void;
 }
@@ -64,6 +66,8 @@ export class WorkerEngineClient implements EngineClient {
   }
 
   load(model: ModelChoice): number {
+    // A load still downloading would hold up the new one (loads run one at a time): cancel it.
+    this.cancelLoad();
     return this.send('load', (requestId) => ({ type: 'load', requestId, model }));
   }
 
@@ -80,6 +84,12 @@ export class WorkerEngineClient implements EngineClient {
     const requestId = this.current.run;
     if (requestId === null) return;
     this.worker.postMessage({ type: 'cancel', requestId } satisfies EngineRequest);
+  }
+
+  cancelLoad(): void {
+    const requestId = this.current.load;
+    if (requestId === null) return;
+    this.worker.postMessage({ type: 'cancel-load', requestId } satisfies EngineRequest);
   }
 
   subscribe(listener: (message: WorkerMessage) => void): () => void {

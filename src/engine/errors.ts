@@ -63,11 +63,11 @@ export class ModelLoadError extends EngineError {
   declare readonly code: 'model-missing' | 'model-unreachable' | 'model-invalid';
 }
 
-/** The run was cancelled through its AbortSignal. */
+/** The run (or a model load) was cancelled through its AbortSignal. */
 export class AbortedError extends EngineError {
   override readonly name = 'AbortedError';
-  constructor() {
-    super('aborted', 'The run was stopped.');
+  constructor(message = 'The run was stopped.') {
+    super('aborted', message);
   }
 }
 

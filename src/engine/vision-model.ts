@@ -53,6 +53,11 @@ export interface LoadOptions {
   onSizes?: (sizes: Readonly<Record<string, number>>) => void;
   /** A Jinja chat template to use instead of the model's own (see model-registry.ts). */
   chatTemplate?: string;
+  /**
+   * Cancels the load: downloads in flight are aborted, and a model whose sessions were created
+   * meanwhile is freed. The load then rejects with an `AbortedError`.
+   */
+  signal?: AbortSignal;
 }
 
 /** A tokenised turn: its ids and, when it shows an image, the processor's image inputs. */
@@ -151,9 +156,14 @@ export class VisionModel {
       ...(options.revision ? { revision: options.revision } : {}),
       ...(progress_callback ? { progress_callback } : {}),
     };
+    const { signal } = options;
+    const cancelled = (): AbortedError => new AbortedError('The model download was cancelled.');
+    if (signal?.aborted) throw cancelled();
+    const restoreFetch = signal ? abortFetchesOn(signal) : () => undefined;
     try {
       // The small processor files first: a bad configuration fails before any weights download.
       const processor = await AutoProcessor.from_pretrained(source, common);
+      if (signal?.aborted) throw cancelled();
       const geometry = geometryFromPreprocessorConfig(processor.image_processor?.config);
       applyProcessorDefaults(processor);
       const model = (await AutoModelForImageTextToText.from_pretrained(source, {
@@ -162,9 +172,15 @@ export class VisionModel {
         ...(options.dtype ? { dtype: options.dtype as 'fp32' } : {}),
         ...(options.externalData ? { use_external_data_format: { ...options.externalData } } : {}),
       })) as Qwen2VLModel;
+      if (signal?.aborted) {
+        await model.dispose();
+        throw cancelled();
+      }
       return new VisionModel(source, model, processor, geometry, options.chatTemplate ?? null);
     } catch (error) {
-      throw describeLoadError(source, error);
+      throw signal?.aborted ? cancelled() : describeLoadError(source, error);
+    } finally {
+      restoreFetch();
     }
   }
 
@@ -319,6 +335,20 @@ export class VisionModel {
 }
 
 const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
+
+/**
+ * Makes every request transformers.js sends abort with `signal` (its file fetches take no signal
+ * of their own), until the returned function restores the previous fetch. Loads run one at a time
+ * (in the worker's queue, or once in the CLI), so swapping the global for a load is safe.
+ */
+function abortFetchesOn(signal: AbortSignal): () => void {
+  const previous = env.fetch;
+  env.fetch = (input: string | URL, init?: RequestInit) =>
+    previous(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+  return () => {
+    env.fetch = previous;
+  };
+}
 
 /** A logits processor that leaves only the next of `tokens` possible at each step. */
 function forceTokens(tokens: readonly bigint[]): (inputIds: bigint[][], logits: Tensor) => Tensor {

@@ -54,7 +54,12 @@ export type EngineRequest =
       maxVisualTokens: number;
     }
   /** Stop the run started by request `requestId`. */
-  | { type: 'cancel'; requestId: number };
+  | { type: 'cancel'; requestId: number }
+  /**
+   * Cancel the model load of request `requestId` (a download that stalls or is not wanted); it
+   * ends with `failed` and the code `aborted`. A load not yet started leaves the loaded model.
+   */
+  | { type: 'cancel-load'; requestId: number };
 
 /** Worker → page. */
 export type WorkerMessage =

@@ -9,9 +9,10 @@ import { clampBudget } from './settings-slice.ts';
 
 /**
  * `checking`: looking in the browser's cache for the selected model; `confirm`: it must be
- * downloaded and waits for the person to agree (its size is shown first).
+ * downloaded and waits for the person to agree (its size is shown first); `cancelled`: the person
+ * cancelled the load, and no model is loaded until they load one.
  */
-export type ModelStatus = 'idle' | 'checking' | 'confirm' | 'loading' | 'ready' | 'error';
+export type ModelStatus = 'idle' | 'checking' | 'confirm' | 'loading' | 'ready' | 'error' | 'cancelled';
 
 /** Bytes of one model file downloaded so far (`total` 0 while unknown). */
 export interface FileProgress {
@@ -57,6 +58,8 @@ export interface ModelSlice {
   selectModel: (id: string) => void;
   /** Switches to the test model that ships with the app (works without the hub). */
   useOfflineModel: () => void;
+  /** Cancels the load in progress (a stalled or unwanted download). */
+  cancelLoad: () => void;
   dismissFallback: () => void;
 }
 
@@ -113,7 +116,8 @@ export const createModelSlice =
       const { model } = get();
       const choice = model.choices.find((candidate) => candidate.id === id);
       if (!choice) return;
-      if (id === model.selectedId && model.status !== 'error' && model.status !== 'idle') return;
+      const settled = model.status !== 'error' && model.status !== 'idle' && model.status !== 'cancelled';
+      if (id === model.selectedId && settled) return;
       if (isBundled(choice)) {
         set((state) => ({ model: { ...state.model, selectedId: id } }));
         get().loadModel();
@@ -132,6 +136,14 @@ export const createModelSlice =
     },
     useOfflineModel: () => {
       get().selectModel(TEST_MODEL_ID);
+    },
+    cancelLoad: () => {
+      if (get().model.status !== 'loading') return;
+      client.cancelLoad();
+      // The worker confirms with an `aborted` failure, which this state already says.
+      set((state) => ({
+        model: { ...state.model, status: 'cancelled', files: [], sizes: {}, progressAt: null, error: null },
+      }));
     },
     dismissFallback: () => {
       set((state) => ({ model: { ...state.model, fallback: null } }));
@@ -183,9 +195,13 @@ export function loadProgressed(state: AppState, message: Message<'load-progress'
   return { model: { ...state.model, files, progressAt: deps.now() } };
 }
 
-/** `loaded`: the model is ready; the budget is clamped to what this model allows. */
+/**
+ * `loaded`: the model is ready; the budget is clamped to what this model allows. Also after a
+ * cancel that came too late: the model is there, so it is used.
+ */
 export function modelLoaded(state: AppState, message: Message<'loaded'>, deps: AppDependencies): StateChange {
-  if (!isCurrent(state, message.requestId)) return null;
+  const tooLate = state.model.requestId === message.requestId && state.model.status === 'cancelled';
+  if (!isCurrent(state, message.requestId) && !tooLate) return null;
   const { startedAt } = state.model;
   // The model's default budget for this device, unless the person chose one.
   const choice = state.model.choices.find((candidate) => candidate.id === message.modelId);
@@ -216,6 +232,10 @@ export function modelLoaded(state: AppState, message: Message<'loaded'>, deps: A
  */
 export function modelFailed(state: AppState, message: Message<'failed'>): StateChange {
   if (state.model.requestId !== message.requestId || state.model.status === 'error') return null;
+  // The worker confirming a cancel is not an error.
+  if (state.model.status === 'cancelled' || message.error.code === 'aborted') {
+    return { model: { ...state.model, status: 'cancelled', error: null } };
+  }
   const { error, errorSeq } = newError(state, message.error.code, message.error.message);
   return { errorSeq, model: { ...state.model, status: 'error', error } };
 }

@@ -195,4 +195,40 @@ describe('model loading', () => {
     store.getState().selectModel('no-such-model');
     expect(client.count('load')).toBe(1);
   });
+
+  it('cancels a load: the worker is told, nothing is an error, and the same model can be loaded again', () => {
+    const { store, client } = createHarness();
+    client.emit({ type: 'load-progress', requestId: 1, file: 'onnx/decoder.onnx', loaded: 10, total: 100 });
+    store.getState().cancelLoad();
+    expect(client.count('cancel-load')).toBe(1);
+    expect(store.getState().model).toMatchObject({ status: 'cancelled', files: [], error: null });
+    // The worker confirms with an aborted failure: still cancelled, no error shown.
+    client.emit({
+      type: 'failed',
+      requestId: 1,
+      error: { code: 'aborted', message: 'The model download was cancelled.' },
+    });
+    expect(store.getState().model.status).toBe('cancelled');
+    expect(selectVisibleError(store.getState())).toBeNull();
+    store.getState().cancelLoad();
+    expect(client.count('cancel-load')).toBe(1);
+
+    // Choosing the same model again loads it again.
+    store.getState().selectModel('visionthink-test');
+    expect(client.count('load')).toBe(2);
+    expect(store.getState().model.status).toBe('loading');
+  });
+
+  it('uses a model that finished loading before the cancel reached the worker', () => {
+    const { store, client } = createHarness();
+    store.getState().cancelLoad();
+    client.emit({
+      type: 'loaded',
+      requestId: 1,
+      modelId: 'visionthink-test',
+      geometry: TEST_GEOMETRY,
+      device: TEST_DEVICE,
+    });
+    expect(store.getState().model.status).toBe('ready');
+  });
 });

@@ -102,6 +102,7 @@ const MODEL_BLOCKERS: Readonly<Record<AppState['model']['status'], string | null
   confirm: 'Download the model first, or use the offline test model.',
   loading: 'The model is still loading.',
   error: 'The model could not be loaded: retry, or choose another model.',
+  cancelled: 'Loading the model was cancelled: load it again, or choose another model.',
   ready: null,
 };
 

@@ -14,7 +14,8 @@ export type ClientCall =
   | { type: 'load'; requestId: number; model: ModelChoice }
   | { type: 'open-image'; requestId: number; image: Blob }
   | ({ type: 'run'; requestId: number } & RunParams)
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  | { type: 'cancel-load' };
 
 /** Numbers requests like the real client and records every call. */
 export class FakeEngineClient implements EngineClient {
@@ -45,6 +46,9 @@ export class FakeEngineClient implements EngineClient {
   cancel(): void {
     this.calls.push({ type: 'cancel' });
   }
+  cancelLoad(): void {
+    this.calls.push({ type: 'cancel-load' });
+  }
   subscribe(listener: (message: WorkerMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -57,7 +61,7 @@ export class FakeEngineClient implements EngineClient {
   /** The request id of the latest call of `type`. */
   last(type: 'probe' | 'load' | 'open-image' | 'run'): number {
     const call = this.calls.findLast((entry) => entry.type === type);
-    if (!call || call.type === 'cancel') throw new Error(`No ${type} call`);
+    if (!call || call.type === 'cancel' || call.type === 'cancel-load') throw new Error(`No ${type} call`);
     return call.requestId;
   }
   count(type: ClientCall['type']): number {

@@ -3,7 +3,7 @@
  * choice to download it or to use the test model that ships with the app.
  */
 import { RUNG_NAMES } from '../engine/device-ladder.ts';
-import { selectDownloadBytes, selectSelectedModel, TEST_MODEL_ID, useAppStore } from '../state/index.ts';
+import { isBundled, selectDownloadBytes, selectSelectedModel, TEST_MODEL_ID, useAppStore } from '../state/index.ts';
 import { formatBytes } from './format.ts';
 
 export function ModelDownloadCard() {
@@ -18,6 +18,26 @@ export function ModelDownloadCard() {
     return (
       <section className="download-card" data-testid="model.checking">
         <p className="muted">Looking for {choice?.label ?? 'the model'} in this browser’s storage…</p>
+      </section>
+    );
+  }
+  if (status === 'cancelled' && choice) {
+    return (
+      <section className="download-card" aria-labelledby="download-heading" data-testid="model.cancelled">
+        <h2 id="download-heading" className="small-heading">
+          Loading {choice.label} was cancelled
+        </h2>
+        <p className="muted">Nothing is loaded now: load it again, or choose another model in Settings.</p>
+        <div className="inline-row">
+          <button type="button" className="primary" data-testid="model.reload" onClick={loadModel}>
+            {isBundled(choice) ? 'Load again' : 'Download again'}
+          </button>
+          {choice.id !== TEST_MODEL_ID && (
+            <button type="button" data-testid="model.offline" onClick={useOfflineModel}>
+              Use the offline test model instead
+            </button>
+          )}
+        </div>
       </section>
     );
   }

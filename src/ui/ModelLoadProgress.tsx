@@ -41,6 +41,7 @@ export function ModelLoadProgress() {
   const files = useAppStore(selectLoadFiles);
   const choice = useAppStore(selectSelectedModel);
   const etaMs = useAppStore(selectLoadEtaMs);
+  const cancel = useAppStore((s) => s.cancelLoad);
   // A failed load is one message with its actions (the error banner), never a bar left standing.
   if (model.status !== 'loading' && model.status !== 'ready') return null;
 
@@ -59,6 +60,12 @@ export function ModelLoadProgress() {
           : `Model ready${model.loadMs === null ? '' : ` (loaded in ${formatMs(model.loadMs)})`}`}
       </h2>
       <ProgressBar label="All files" loaded={totals.loaded} total={total} />
+      {loading && (
+        // A stalled or unwanted download must not hold the app: cancel it, then load or choose again.
+        <button type="button" className="load-cancel" data-testid="load-progress.cancel" onClick={cancel}>
+          Cancel
+        </button>
+      )}
       {etaMs !== null && (
         <p className="muted" data-testid="load-progress.eta">
           About {formatMs(Math.max(1000, Math.round(etaMs / 1000) * 1000))} left

@@ -69,7 +69,7 @@ export function browserPlatform(post: (message: WorkerMessage) => void): WorkerP
     post,
     detectDevice,
     deviceFor,
-    loadModel: (model, device, onProgress, onSizes) => {
+    loadModel: (model, device, onProgress, onSizes, signal) => {
       configureRuntime();
       const entry = findModel(model.id);
       if (!entry) return Promise.reject(new ModelLoadError('model-missing', `The app has no model "${model.id}".`));
@@ -89,6 +89,7 @@ export function browserPlatform(post: (message: WorkerMessage) => void): WorkerP
         onSizes: (sizes) => {
           onSizes?.(sizes);
         },
+        ...(signal ? { signal } : {}),
       });
     },
     loadsAlike: (model, a, b) => {

@@ -4,7 +4,7 @@
  * so the same handler runs in the browser worker and, for tests, in Node.
  */
 import { isDeviceFailure, lowerRung, type Rung } from '../engine/device-ladder.ts';
-import { EngineError, InvalidImageError, ModelLoadError, toEngineError } from '../engine/errors.ts';
+import { AbortedError, EngineError, InvalidImageError, ModelLoadError, toEngineError } from '../engine/errors.ts';
 import type { ImageSource, PixelImage } from '../engine/image.ts';
 import type { VisionModel } from '../engine/vision-model.ts';
 import { runVisionThink } from '../engine/visionthink.ts';
@@ -20,11 +20,13 @@ export interface WorkerPlatform {
   detectDevice(): Promise<DeviceInfo>;
   /** The device of a lower rung, after a failure on the one above. */
   deviceFor(rung: Rung): DeviceInfo;
+  /** Loads `model`; `signal` cancels it (downloads abort, the load rejects with `AbortedError`). */
   loadModel(
     model: ModelChoice,
     device: DeviceInfo,
     onProgress: (file: string, loaded: number, total: number) => void,
     onSizes?: (sizes: Readonly<Record<string, number>>) => void,
+    signal?: AbortSignal,
   ): Promise<VisionModel>;
   /** Whether `choice` loads the same files on the same backend on both rungs (absent: never). */
   loadsAlike?(choice: ModelChoice, a: Rung, b: Rung): boolean;
@@ -47,6 +49,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
   let current: { model: VisionModel; requestId: number; choice: ModelChoice } | null = null;
   const images = new Map<number, OpenedImage>();
   const runs = new Map<number, AbortController>();
+  /** Loads that can still be cancelled, by request id. */
+  const loads = new Map<number, AbortController>();
   // ONNX Runtime sessions run one inference at a time: runs and model switches queue up.
   let queue: Promise<unknown> = Promise.resolve();
   const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
@@ -99,6 +103,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     requestId: number,
     choice: ModelChoice,
     runRequestId: number | null,
+    signal?: AbortSignal,
   ): Promise<VisionModel> {
     for (;;) {
       const on = await currentDevice();
@@ -112,8 +117,10 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
           (sizes) => {
             platform.post({ type: 'load-sizes', requestId, sizes: { ...sizes } });
           },
+          signal,
         );
       } catch (error) {
+        if (signal?.aborted) throw error;
         const next = stepDown(error, choice);
         if (!next) throw error;
         device = next;
@@ -127,19 +134,25 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
   }
 
   async function load(requestId: number, choice: ModelChoice): Promise<void> {
+    const controller = new AbortController();
+    loads.set(requestId, controller);
     platform.post({ type: 'device', requestId, device: await currentDevice() });
     try {
       const loaded = await enqueue(async () => {
+        // Cancelled while it waited: the model loaded now stays.
+        if (controller.signal.aborted) throw new AbortedError('The model download was cancelled.');
         const previous = current;
         current = null;
         await previous?.model.dispose().catch(() => undefined);
-        const fresh = await loadOnLadder(requestId, choice, null);
+        const fresh = await loadOnLadder(requestId, choice, null, controller.signal);
         current = { model: fresh, requestId, choice };
         return fresh;
       });
       await announceLoaded(requestId, choice, loaded);
     } catch (error) {
       fail(requestId, error);
+    } finally {
+      loads.delete(requestId);
     }
   }
 
@@ -253,6 +266,9 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         return run(request);
       case 'cancel':
         runs.get(request.requestId)?.abort();
+        return;
+      case 'cancel-load':
+        loads.get(request.requestId)?.abort();
         return;
       default: {
         const unknown: never = request;
