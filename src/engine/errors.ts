@@ -15,6 +15,7 @@ export type EngineErrorCode =
   | 'model-unreachable'
   | 'model-invalid'
   | 'aborted'
+  | 'needs-download'
   | 'internal';
 
 /** Base class: an error the engine reports to a person. */
@@ -61,6 +62,17 @@ export class InvalidRequestError extends EngineError {
 export class ModelLoadError extends EngineError {
   override readonly name = 'ModelLoadError';
   declare readonly code: 'model-missing' | 'model-unreachable' | 'model-invalid';
+}
+
+/**
+ * The device failed and the rung below needs files that are not here yet: they download only
+ * once the person agrees (the size is shown first, as for the first download).
+ */
+export class NeedsDownloadError extends EngineError {
+  override readonly name = 'NeedsDownloadError';
+  constructor(message: string) {
+    super('needs-download', message);
+  }
 }
 
 /** The run (or a model load) was cancelled through its AbortSignal. */

@@ -174,6 +174,15 @@ export function dtypeFor(entry: ModelEntry, rung: Rung): SessionPrecisions {
   return entry.rungs[rung].dtype;
 }
 
+/**
+ * Whether falling back from rung `from` to `to` downloads files `from` did not load: a hub model
+ * whose precision differs between the two (a model shipped with the app downloads nothing).
+ */
+export function fallbackDownloads(entry: ModelEntry, from: Rung, to: Rung): boolean {
+  if ('bundled' in entry.source) return false;
+  return JSON.stringify(dtypeFor(entry, from)) !== JSON.stringify(dtypeFor(entry, to));
+}
+
 /** How to load an entry on a rung: what to pass to `VisionModel.load` besides the device. */
 export interface LoadPlan {
   /** A hub repository id, or the folder name of a model shipped with the app. */

@@ -75,9 +75,18 @@ export type WorkerMessage =
    * The device failed (lost, out of memory, a kernel it cannot run) while loading the model of
    * load request `requestId` or during run `runRequestId`: the worker steps down one rung to
    * `device` and loads the model again (`load-progress`… then `loaded` under `requestId`); a
-   * failed run is asked again from the start.
+   * failed run is asked again from the start. With `needsDownload` the lower rung needs files
+   * of its own: nothing is loaded until the page sends a new `load` (the person agreed), and the
+   * load and the run end with `needs-download`.
    */
-  | { type: 'fallback'; requestId: number; runRequestId: number | null; device: DeviceInfo; reason: string }
+  | {
+      type: 'fallback';
+      requestId: number;
+      runRequestId: number | null;
+      device: DeviceInfo;
+      reason: string;
+      needsDownload: boolean;
+    }
   /** The image decoded (EXIF orientation applied); `imageId` names it in `run` requests. */
   | { type: 'image-opened'; requestId: number; imageId: number; width: number; height: number }
   /** An event of the VisionThink loop of run `requestId`. */

@@ -28,7 +28,8 @@ export function visibleError(state: AppState): VisibleError | null {
   if (state.image.error && state.image.errorOrigin !== 'url') {
     candidates.push({ ...state.image.error, source: 'image', retryable: state.image.retryAddress !== null });
   }
-  if (state.run.status === 'error' && state.run.error) {
+  // A run stopped for a fallback download: the download card asks, and the question comes back.
+  if (state.run.status === 'error' && state.run.error && state.run.error.code !== 'needs-download') {
     const retryable = state.run.question !== '' && state.run.error.code !== 'empty-question';
     candidates.push({ ...state.run.error, source: 'run', retryable });
   }

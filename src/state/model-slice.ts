@@ -4,6 +4,7 @@ import type { DeviceInfo, WorkerMessage } from '../protocol/messages.ts';
 import type { AppState, Slice, SliceContext, StateChange } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { newError, type AppError } from './errors.ts';
+import { probeDownloadBytes } from './download-size.ts';
 import { isBundled, TEST_MODEL_ID, toModelChoice, type AppModelChoice } from './model-choices.ts';
 import { clampBudget } from './settings-slice.ts';
 
@@ -42,8 +43,15 @@ export interface ModelState {
   sizes: Readonly<Record<string, number>>;
   /** When the latest progress arrived (for the time left). */
   progressAt: number | null;
-  /** The latest step down the device ladder: why, and whether a question was asked again. */
-  fallback: { reason: string; duringRun: boolean } | null;
+  /**
+   * The latest step down the device ladder: why, for which model, whether a question was asked
+   * again, and whether the lower rung needs a download the person has not agreed to yet.
+   */
+  fallback: { reason: string; duringRun: boolean; needsDownload: boolean; modelId: string } | null;
+  /** A question to ask again once the model has loaded (its run stopped for a fallback download). */
+  resumeQuestion: string | null;
+  /** Download sizes asked of the hub where the registry has none, by `id@rung`. */
+  probedBytes: Readonly<Record<string, number | 'checking' | 'unknown'>>;
 }
 
 export interface ModelSlice {
@@ -60,6 +68,16 @@ export interface ModelSlice {
   useOfflineModel: () => void;
   /** Cancels the load in progress (a stalled or unwanted download). */
   cancelLoad: () => void;
+  /**
+   * While a download waits for the person (`confirm`): loads at once when the browser already
+   * has every file (after a fallback to a rung whose files were stored before).
+   */
+  loadIfStored: () => void;
+  /**
+   * Learns from the hub what the selected model downloads on this device when the registry does
+   * not say (once per model and rung).
+   */
+  probeDownloadSize: () => Promise<void>;
   dismissFallback: () => void;
 }
 
@@ -67,88 +85,129 @@ type Message<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T
 
 export const createModelSlice =
   ({ client, deps }: SliceContext): Slice<ModelSlice> =>
-  (set, get) => ({
-    model: {
-      choices: deps.models,
-      selectedId: deps.models[0]?.id ?? '',
-      status: 'idle',
-      requestId: null,
-      files: [],
-      device: null,
-      geometry: null,
-      startedAt: null,
-      loadMs: null,
-      error: null,
-      probeRequestId: null,
-      sizes: {},
-      progressAt: null,
-      fallback: null,
-    },
-    loadModel: () => {
-      const { model } = get();
-      const choice = model.choices.find((candidate) => candidate.id === model.selectedId);
-      if (!choice) {
-        set((state) => {
-          const { error, errorSeq } = newError(state, 'model-missing', 'No model is available to load.');
-          return { errorSeq, model: { ...state.model, status: 'error', requestId: null, error } };
-        });
-        return;
-      }
-      const requestId = client.load(toModelChoice(choice, deps.baseUrl));
-      set((state) => ({
-        model: {
-          ...state.model,
-          status: 'loading',
-          requestId,
-          files: [],
-          geometry: null,
-          startedAt: deps.now(),
-          loadMs: null,
-          error: null,
-          sizes: {},
-          progressAt: null,
-          // A notice about an earlier model's fallback no longer applies.
-          fallback: null,
-        },
-      }));
-    },
-    selectModel: (id) => {
-      const { model } = get();
-      const choice = model.choices.find((candidate) => candidate.id === id);
-      if (!choice) return;
-      const settled = model.status !== 'error' && model.status !== 'idle' && model.status !== 'cancelled';
-      if (id === model.selectedId && settled) return;
-      if (isBundled(choice)) {
-        set((state) => ({ model: { ...state.model, selectedId: id } }));
-        get().loadModel();
-        return;
-      }
-      set((state) => ({ model: { ...state.model, selectedId: id, status: 'checking', requestId: null, error: null } }));
-      void get()
-        .refreshStorage()
-        .then(() => {
-          const state = get();
-          // Another model was chosen meanwhile.
-          if (state.model.selectedId !== id || state.model.status !== 'checking') return;
-          if (state.storage.models.some((cached) => cached.id === id && cached.complete)) state.loadModel();
-          else set({ model: { ...state.model, status: 'confirm' } });
-        });
-    },
-    useOfflineModel: () => {
-      get().selectModel(TEST_MODEL_ID);
-    },
-    cancelLoad: () => {
-      if (get().model.status !== 'loading') return;
-      client.cancelLoad();
-      // The worker confirms with an `aborted` failure, which this state already says.
-      set((state) => ({
-        model: { ...state.model, status: 'cancelled', files: [], sizes: {}, progressAt: null, error: null },
-      }));
-    },
-    dismissFallback: () => {
-      set((state) => ({ model: { ...state.model, fallback: null } }));
-    },
-  });
+  (set, get) => {
+    /** While `checking` model `id`: loads it when the browser has all its files, else asks first. */
+    const loadIfStoredElseConfirm = async (id: string): Promise<void> => {
+      await get().refreshStorage();
+      const state = get();
+      // Another model was chosen meanwhile.
+      if (state.model.selectedId !== id || state.model.status !== 'checking') return;
+      if (state.storage.models.some((cached) => cached.id === id && cached.complete)) state.loadModel();
+      else set({ model: { ...state.model, status: 'confirm' } });
+    };
+
+    return {
+      model: {
+        choices: deps.models,
+        selectedId: deps.models[0]?.id ?? '',
+        status: 'idle',
+        requestId: null,
+        files: [],
+        device: null,
+        geometry: null,
+        startedAt: null,
+        loadMs: null,
+        error: null,
+        probeRequestId: null,
+        sizes: {},
+        progressAt: null,
+        fallback: null,
+        resumeQuestion: null,
+        probedBytes: {},
+      },
+      loadModel: () => {
+        const { model } = get();
+        const choice = model.choices.find((candidate) => candidate.id === model.selectedId);
+        if (!choice) {
+          set((state) => {
+            const { error, errorSeq } = newError(state, 'model-missing', 'No model is available to load.');
+            return { errorSeq, model: { ...state.model, status: 'error', requestId: null, error } };
+          });
+          return;
+        }
+        const requestId = client.load(toModelChoice(choice, deps.baseUrl));
+        // Agreeing to the download a fallback asked for keeps its notice; any other load drops it.
+        const agreed = model.fallback?.needsDownload === true && model.fallback.modelId === choice.id;
+        set((state) => ({
+          model: {
+            ...state.model,
+            status: 'loading',
+            requestId,
+            files: [],
+            geometry: null,
+            startedAt: deps.now(),
+            loadMs: null,
+            error: null,
+            sizes: {},
+            progressAt: null,
+            // A notice about an earlier model's fallback no longer applies.
+            fallback: agreed && state.model.fallback ? { ...state.model.fallback, needsDownload: false } : null,
+            resumeQuestion: agreed ? state.model.resumeQuestion : null,
+          },
+        }));
+      },
+      selectModel: (id) => {
+        const { model } = get();
+        const choice = model.choices.find((candidate) => candidate.id === id);
+        if (!choice) return;
+        const settled = model.status !== 'error' && model.status !== 'idle' && model.status !== 'cancelled';
+        if (id === model.selectedId && settled) return;
+        // A fallback waiting for another model's download, and its question, no longer apply.
+        const fallback = model.fallback?.modelId === id ? model.fallback : null;
+        const resumeQuestion = fallback ? model.resumeQuestion : null;
+        if (isBundled(choice)) {
+          set((state) => ({ model: { ...state.model, selectedId: id, fallback, resumeQuestion } }));
+          get().loadModel();
+          return;
+        }
+        set((state) => ({
+          model: {
+            ...state.model,
+            selectedId: id,
+            status: 'checking',
+            requestId: null,
+            error: null,
+            fallback,
+            resumeQuestion,
+          },
+        }));
+        void loadIfStoredElseConfirm(id);
+      },
+      loadIfStored: () => {
+        const { model } = get();
+        if (model.status !== 'confirm') return;
+        set((state) => ({ model: { ...state.model, status: 'checking' } }));
+        void loadIfStoredElseConfirm(model.selectedId);
+      },
+      useOfflineModel: () => {
+        get().selectModel(TEST_MODEL_ID);
+      },
+      probeDownloadSize: async () => {
+        const { model } = get();
+        const choice = model.choices.find((candidate) => candidate.id === model.selectedId);
+        const rung = model.device?.rung ?? 'wasm';
+        if (!choice || isBundled(choice) || choice.rungs[rung].downloadBytes !== null) return;
+        const key = `${choice.id}@${rung}`;
+        if (key in model.probedBytes) return;
+        const learn = (value: number | 'checking' | 'unknown'): void => {
+          set((state) => ({ model: { ...state.model, probedBytes: { ...state.model.probedBytes, [key]: value } } }));
+        };
+        learn('checking');
+        learn((await probeDownloadBytes(choice, rung, deps.baseUrl, deps.fetch)) ?? 'unknown');
+      },
+      cancelLoad: () => {
+        if (get().model.status !== 'loading') return;
+        client.cancelLoad();
+        // The worker confirms with an `aborted` failure, which this state already says.
+        set((state) => ({
+          model: { ...state.model, status: 'cancelled', files: [], sizes: {}, progressAt: null, error: null },
+        }));
+      },
+      dismissFallback: () => {
+        set((state) => ({ model: { ...state.model, fallback: null } }));
+      },
+    };
+  };
 
 const isCurrent = (state: AppState, requestId: number): boolean =>
   state.model.requestId === requestId && state.model.status === 'loading';
@@ -171,16 +230,25 @@ export function sizesLearned(state: AppState, message: Message<'load-sizes'>): S
  */
 export function fellBack(state: AppState, message: Message<'fallback'>, deps: AppDependencies): StateChange {
   if (state.model.requestId !== message.requestId) return null;
+  const duringRun = message.runRequestId !== null;
   return {
     model: {
       ...state.model,
-      status: 'loading',
+      // Files the person has not agreed to download: ask first, as for the first download.
+      status: message.needsDownload ? 'confirm' : 'loading',
       device: message.device,
       files: [],
       sizes: {},
       startedAt: deps.now(),
       progressAt: null,
-      fallback: { reason: message.reason, duringRun: message.runRequestId !== null },
+      fallback: {
+        reason: message.reason,
+        duringRun,
+        needsDownload: message.needsDownload,
+        modelId: state.model.selectedId,
+      },
+      resumeQuestion:
+        message.needsDownload && duringRun && state.run.requestId === message.runRequestId ? state.run.question : null,
     },
   };
 }
@@ -232,6 +300,8 @@ export function modelLoaded(state: AppState, message: Message<'loaded'>, deps: A
  */
 export function modelFailed(state: AppState, message: Message<'failed'>): StateChange {
   if (state.model.requestId !== message.requestId || state.model.status === 'error') return null;
+  // The load stopped to ask for a fallback download: the confirmation says so.
+  if (message.error.code === 'needs-download') return null;
   // The worker confirming a cancel is not an error.
   if (state.model.status === 'cancelled' || message.error.code === 'aborted') {
     return { model: { ...state.model, status: 'cancelled', error: null } };

@@ -167,14 +167,33 @@ describe('a device failure', () => {
     const { store, client } = setup();
     const requestId = client.last('load');
     client.emit({ type: 'load-progress', requestId, file: 'a.onnx', loaded: 5, total: 10 });
-    client.emit({ type: 'fallback', requestId, runRequestId: null, device: GPU, reason: 'requires f16' });
+    client.emit({
+      type: 'fallback',
+      requestId,
+      runRequestId: null,
+      device: GPU,
+      reason: 'requires f16',
+      needsDownload: false,
+    });
     const { model } = store.getState();
     expect(model).toMatchObject({ status: 'loading', device: GPU, files: [] });
-    expect(model.fallback).toEqual({ reason: 'requires f16', duringRun: false });
+    expect(model.fallback).toEqual({
+      reason: 'requires f16',
+      duringRun: false,
+      needsDownload: false,
+      modelId: 'visionthink-test',
+    });
     store.getState().dismissFallback();
     expect(store.getState().model.fallback).toBeNull();
 
-    client.emit({ type: 'fallback', requestId, runRequestId: null, device: GPU, reason: 'requires f16' });
+    client.emit({
+      type: 'fallback',
+      requestId,
+      runRequestId: null,
+      device: GPU,
+      reason: 'requires f16',
+      needsDownload: false,
+    });
     store.getState().loadModel();
     expect(store.getState().model.fallback).toBeNull();
   });
@@ -194,10 +213,16 @@ describe('a device failure', () => {
       runRequestId: client.last('run'),
       device: GPU,
       reason: 'Device was lost',
+      needsDownload: false,
     });
     const state = store.getState();
     expect(state.run).toMatchObject({ status: 'running', question: 'What colour?', rounds: [], plan: null });
-    expect(state.model.fallback).toEqual({ reason: 'Device was lost', duringRun: true });
+    expect(state.model.fallback).toEqual({
+      reason: 'Device was lost',
+      duringRun: true,
+      needsDownload: false,
+      modelId: 'visionthink-test',
+    });
     expect(urls.live.size).toBe(1); // only the image preview; the round's thumbnail was revoked
   });
 });

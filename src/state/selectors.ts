@@ -90,7 +90,17 @@ export function selectLoadEtaMs(state: AppState): number | null {
 export function selectDownloadBytes(state: AppState): number | null {
   const choice = selectSelectedModel(state);
   if (!choice) return null;
-  return choice.rungs[state.model.device?.rung ?? 'wasm'].downloadBytes;
+  const rung = state.model.device?.rung ?? 'wasm';
+  const probed = state.model.probedBytes[`${choice.id}@${rung}`];
+  return choice.rungs[rung].downloadBytes ?? (typeof probed === 'number' ? probed : null);
+}
+
+/** Whether the selected model's size on this device is known, being asked of the hub, or not known. */
+export function selectDownloadSizeStatus(state: AppState): 'known' | 'checking' | 'unknown' {
+  if (selectDownloadBytes(state) !== null) return 'known';
+  const choice = selectSelectedModel(state);
+  const probed = state.model.probedBytes[`${choice?.id ?? ''}@${state.model.device?.rung ?? 'wasm'}`];
+  return probed === 'checking' ? 'checking' : 'unknown';
 }
 
 /** How a model would reach this browser, for the model picker. */
@@ -99,11 +109,12 @@ export type ModelAvailability =
 
 /** Each model the app offers with how it would load here: shipped with the app, stored, or a download of a size. */
 export const selectModelOptions = memoSelector(
-  (s) => [s.model.choices, s.model.device?.rung, s.storage.models],
+  (s) => [s.model.choices, s.model.device?.rung, s.storage.models, s.model.probedBytes],
   (s): { choice: AppModelChoice; availability: ModelAvailability }[] => {
     const rung = s.model.device?.rung ?? 'wasm';
     return s.model.choices.map((choice) => {
-      const bytes = choice.rungs[rung].downloadBytes;
+      const probed = s.model.probedBytes[`${choice.id}@${rung}`];
+      const bytes = choice.rungs[rung].downloadBytes ?? (typeof probed === 'number' ? probed : null);
       if (isBundled(choice)) return { choice, availability: { kind: 'bundled', bytes } };
       const stored = s.storage.models.some((cached) => cached.id === choice.id && cached.complete);
       return { choice, availability: stored ? { kind: 'stored' } : { kind: 'download', bytes } };

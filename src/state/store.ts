@@ -40,10 +40,19 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
   }));
   client.subscribe((message) => {
     store.getState().applyWorkerMessage(message);
-    // The browser may have refused to store the model (quota): say so, and the storage panel updates.
-    if (message.type === 'loaded' && store.getState().model.requestId === message.requestId) {
-      void store.getState().checkModelStored(message.modelId);
+    const state = store.getState();
+    if (message.type === 'loaded' && state.model.requestId === message.requestId) {
+      // The browser may have refused to store the model (quota): say so, and the storage panel updates.
+      void state.checkModelStored(message.modelId);
+      // A question stopped for a fallback download is asked again, as a fallback without one would.
+      const { resumeQuestion } = state.model;
+      if (resumeQuestion !== null && state.model.status === 'ready') {
+        store.setState((current) => ({ model: { ...current.model, resumeQuestion: null } }));
+        state.ask(resumeQuestion);
+      }
     }
+    // A fallback to files stored earlier needs no agreement: they load at once.
+    if (message.type === 'fallback' && message.needsDownload) state.loadIfStored();
   });
   void store.getState().loadSamples();
   // A share link is read on startup and when the hash changes, never written back (see share-slice.ts).

@@ -6,7 +6,8 @@ export function FallbackNotice() {
   const fallback = useAppStore((s) => s.model.fallback);
   const device = useAppStore((s) => s.model.device);
   const dismiss = useAppStore((s) => s.dismissFallback);
-  if (!fallback || !device) return null;
+  // A fallback that waits for a download is asked about by the download card.
+  if (!fallback || !device || fallback.needsDownload) return null;
   return (
     <div className="notice fallback-notice" role="status" data-testid="device.fallback" data-rung={device.rung}>
       <p>

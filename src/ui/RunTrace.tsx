@@ -125,7 +125,13 @@ export function RunTrace() {
               {meter && meter.used > 0 ? `; ${meter.used} visual tokens spent.` : '; no image was encoded.'}
             </li>
           )}
-          {run.status === 'error' && <li className="trace-end">The run failed (see the message above).</li>}
+          {run.status === 'error' && (
+            <li className="trace-end">
+              {run.error?.code === 'needs-download'
+                ? 'Interrupted: the GPU failed. The question is asked again once the model has loaded for the device below it (see above).'
+                : 'The run failed (see the message above).'}
+            </li>
+          )}
         </ol>
       )}
     </section>

@@ -8,7 +8,7 @@ import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { backendOf, probeDevice, type Rung } from '../engine/device-ladder.ts';
 import { ModelLoadError } from '../engine/errors.ts';
-import { findModel, loadPlan } from '../engine/model-registry.ts';
+import { fallbackDownloads, findModel, loadPlan } from '../engine/model-registry.ts';
 import { VisionModel } from '../engine/vision-model.ts';
 import type { DeviceInfo, WorkerMessage } from '../protocol/messages.ts';
 import { encodePng, openBitmapImage } from './bitmap-image.ts';
@@ -91,6 +91,10 @@ export function browserPlatform(post: (message: WorkerMessage) => void): WorkerP
         },
         ...(signal ? { signal } : {}),
       });
+    },
+    downloadsOnFallback: (model, from, to) => {
+      const entry = findModel(model.id);
+      return entry !== undefined && fallbackDownloads(entry, from, to);
     },
     loadsAlike: (model, a, b) => {
       const entry = findModel(model.id);

@@ -3,8 +3,15 @@
  * platform pieces (device detection, model loading, image decoding, PNG encoding) are injected,
  * so the same handler runs in the browser worker and, for tests, in Node.
  */
-import { isDeviceFailure, lowerRung, type Rung } from '../engine/device-ladder.ts';
-import { AbortedError, EngineError, InvalidImageError, ModelLoadError, toEngineError } from '../engine/errors.ts';
+import { isDeviceFailure, lowerRung, RUNG_NAMES, type Rung } from '../engine/device-ladder.ts';
+import {
+  AbortedError,
+  EngineError,
+  InvalidImageError,
+  ModelLoadError,
+  NeedsDownloadError,
+  toEngineError,
+} from '../engine/errors.ts';
 import type { ImageSource, PixelImage } from '../engine/image.ts';
 import type { VisionModel } from '../engine/vision-model.ts';
 import { runVisionThink } from '../engine/visionthink.ts';
@@ -30,6 +37,11 @@ export interface WorkerPlatform {
   ): Promise<VisionModel>;
   /** Whether `choice` loads the same files on the same backend on both rungs (absent: never). */
   loadsAlike?(choice: ModelChoice, a: Rung, b: Rung): boolean;
+  /**
+   * Whether loading `choice` on rung `to`, after `from` failed, downloads files `from` did not
+   * (a hub model in another precision): then the person is asked first (absent: never).
+   */
+  downloadsOnFallback?(choice: ModelChoice, from: Rung, to: Rung): boolean;
   openImage(image: Blob): Promise<OpenedImage>;
   encodePng(image: PixelImage): Promise<Blob>;
 }
@@ -98,6 +110,28 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     return lower ? platform.deviceFor(lower) : null;
   }
 
+  /**
+   * Moves to the lower rung `next` after `error` and tells the page; throws `NeedsDownloadError`
+   * when that rung needs files of its own, which download only once the person agrees.
+   */
+  function fallTo(
+    next: DeviceInfo,
+    error: unknown,
+    choice: ModelChoice,
+    requestId: number,
+    runRequestId: number | null,
+  ): void {
+    const from = device?.rung ?? next.rung;
+    device = next;
+    const needsDownload = platform.downloadsOnFallback?.(choice, from, next.rung) ?? false;
+    platform.post({ type: 'fallback', requestId, runRequestId, device: next, reason: reasonOf(error), needsDownload });
+    if (needsDownload) {
+      throw new NeedsDownloadError(
+        `The GPU failed (${reasonOf(error)}), and ${choice.label} needs other files to run on ${RUNG_NAMES[next.rung]}: they download once you agree.`,
+      );
+    }
+  }
+
   /** Loads `choice`, stepping down the ladder while the device fails; returns the model. */
   async function loadOnLadder(
     requestId: number,
@@ -123,8 +157,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         if (signal?.aborted) throw error;
         const next = stepDown(error, choice);
         if (!next) throw error;
-        device = next;
-        platform.post({ type: 'fallback', requestId, runRequestId, device: next, reason: reasonOf(error) });
+        fallTo(next, error, choice, requestId, runRequestId);
       }
     }
   }
@@ -165,10 +198,9 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     const next = stepDown(error, current.choice);
     if (!next) return null;
     const { requestId, choice, model: failed } = current;
-    device = next;
-    platform.post({ type: 'fallback', requestId, runRequestId, device: next, reason: reasonOf(error) });
     current = null;
     await failed.dispose().catch(() => undefined);
+    fallTo(next, error, choice, requestId, runRequestId);
     try {
       const loaded = await loadOnLadder(requestId, choice, runRequestId);
       current = { model: loaded, requestId, choice };

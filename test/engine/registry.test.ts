@@ -12,7 +12,10 @@ import {
   MODEL_FAMILIES,
   MODEL_REGISTRY,
   PRECISION_SUFFIX,
+  QWEN2_VL_2B,
+  QWEN3_5_0_8B,
   TEST_MODEL,
+  fallbackDownloads,
   loadPlan,
 } from '../../src/engine/model-registry.ts';
 import { QWEN2_VL_CHAT_TEMPLATE } from '../../src/engine/qwen2-vl-chat-template.ts';
@@ -94,4 +97,15 @@ describe('the model registry', () => {
       }
     },
   );
+});
+
+describe('falling back to a rung that downloads other files', () => {
+  it('is asked about for a hub model whose precision changes, never for one that ships with the app', () => {
+    // Qwen2-VL 2B: q4f16 with half precision, q4 below it.
+    expect(fallbackDownloads(QWEN2_VL_2B, 'webgpu-f16', 'webgpu')).toBe(true);
+    expect(fallbackDownloads(QWEN2_VL_2B, 'webgpu', 'wasm')).toBe(false);
+    // Qwen3.5 0.8B loads q4 on every rung.
+    expect(fallbackDownloads(QWEN3_5_0_8B, 'webgpu-f16', 'webgpu')).toBe(false);
+    expect(fallbackDownloads(TEST_MODEL, 'webgpu-f16', 'wasm')).toBe(false);
+  });
 });

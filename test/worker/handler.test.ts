@@ -383,6 +383,57 @@ describe('the device ladder in the worker', () => {
     expect(messages.at(-1)).toMatchObject({ type: 'loaded', device: { rung: 'wasm' } });
   });
 
+  it('a lower rung that needs other files: nothing downloads until the page loads again', async () => {
+    const rungs: string[] = [];
+    const { handle, messages } = setup({
+      detectDevice: () => Promise.resolve(gpuF16),
+      downloadsOnFallback: (_choice, from, to) => from === 'webgpu-f16' && to === 'webgpu',
+      loadModel: (_model, device) => {
+        rungs.push(device.rung);
+        if (device.rung === 'webgpu-f16') return Promise.reject(new Error('requires f16 but the device does not'));
+        return Promise.resolve(
+          Object.assign(Object.create(shared) as VisionModel, { dispose: () => Promise.resolve() }),
+        );
+      },
+    });
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    expect(rungs).toEqual(['webgpu-f16']);
+    expect(messages.map((m) => m.type)).toEqual(['device', 'fallback', 'failed']);
+    expect(messages[1]).toMatchObject({ type: 'fallback', device: { rung: 'webgpu' }, needsDownload: true });
+    expect(messages[2]).toMatchObject({ type: 'failed', requestId: 1, error: { code: 'needs-download' } });
+
+    // The person agreed: the next load goes to the lower rung.
+    await handle({ type: 'load', requestId: 2, model: TEST_MODEL });
+    expect(rungs).toEqual(['webgpu-f16', 'webgpu']);
+    expect(messages.at(-1)).toMatchObject({ type: 'loaded', requestId: 2, device: { rung: 'webgpu' } });
+  });
+
+  it('during a run, a lower rung that needs other files ends the run with needs-download', async () => {
+    const rungs: string[] = [];
+    const { handle, messages } = setup({
+      detectDevice: () => Promise.resolve(gpuF16),
+      downloadsOnFallback: () => true,
+      loadModel: (_model, device) => {
+        rungs.push(device.rung);
+        return Promise.resolve(failingModel('GPUDevice was lost', { left: 1 }));
+      },
+    });
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    await handle({ type: 'open-image', requestId: 2, image: await png('plain', 'red') });
+    await handle(run(3, 2));
+    expect(rungs).toEqual(['webgpu-f16']);
+    expect(messages.find((m) => m.type === 'fallback')).toMatchObject({
+      requestId: 1,
+      runRequestId: 3,
+      needsDownload: true,
+    });
+    expect(messages.at(-1)).toMatchObject({
+      type: 'run-event',
+      requestId: 3,
+      event: { type: 'error', error: { code: 'needs-download' } },
+    });
+  });
+
   it('answers a probe with the device, loading nothing', async () => {
     const { handle, messages, loads } = setup({ detectDevice: () => Promise.resolve(gpuF16) });
     await handle({ type: 'probe', requestId: 9 });

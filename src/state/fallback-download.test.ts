@@ -1,0 +1,172 @@
+/**
+ * A fallback that needs files the person has not agreed to download (a hub model whose rung below
+ * loads another precision): the page asks first, with the size, as for the first download; files
+ * stored earlier load at once; a question stopped by it is asked again once the model has loaded.
+ */
+import { describe, expect, it } from 'vitest';
+import { TEST_MODEL, type ModelEntry } from '../engine/model-registry.ts';
+import type { DeviceInfo } from '../protocol/messages.ts';
+import { probeDownloadBytes } from './download-size.ts';
+import { selectDownloadBytes, selectDownloadSizeStatus, selectVisibleError } from './selectors.ts';
+import { expectedFiles } from './storage-slice.ts';
+import { BASE_URL, createHarness, emitRun, FakeStorage, fakeFetch, runEvents, TEST_GEOMETRY } from './testing.ts';
+
+const flush = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** A hub model whose half-precision rung is known in size and whose 32-bit rung is not. */
+const HUB: ModelEntry = {
+  ...TEST_MODEL,
+  id: 'hub-model',
+  label: 'Hub model',
+  source: { hub: 'org/hub-model', revision: 'abc123' },
+  rungs: {
+    'webgpu-f16': {
+      dtype: { embed_tokens: 'q4f16', vision_encoder: 'q4f16', decoder_model_merged: 'q4f16' },
+      downloadBytes: 900_000_000,
+    },
+    webgpu: { dtype: { embed_tokens: 'q4', vision_encoder: 'q4', decoder_model_merged: 'q4' }, downloadBytes: null },
+    wasm: { dtype: { embed_tokens: 'q4', vision_encoder: 'q4', decoder_model_merged: 'q4' }, downloadBytes: null },
+  },
+};
+const PREFIX = 'https://huggingface.co/org/hub-model/resolve/abc123/';
+const F16: DeviceInfo = { kind: 'webgpu', rung: 'webgpu-f16', description: 'Fake GPU' };
+const GPU: DeviceInfo = { kind: 'webgpu', rung: 'webgpu', description: 'Fake GPU' };
+
+/** The hub answering a one-byte range request for each file of the 32-bit rung: 100 kB each. */
+function hubSizes(bytes = 100_000): Record<string, () => Promise<Response>> {
+  return Object.fromEntries(
+    expectedFiles(HUB, 'webgpu').map((file) => [
+      `${PREFIX}${file}`,
+      () =>
+        Promise.resolve(new Response('x', { status: 206, headers: { 'Content-Range': `bytes 0-0/${String(bytes)}` } })),
+    ]),
+  );
+}
+
+/** The hub model loaded on the half-precision rung, an image open, ready to ask. */
+async function loadedOnF16(fetchTable: Record<string, () => Promise<Response>> = {}, storage = new FakeStorage()) {
+  const harness = createHarness(fakeFetch(fetchTable), '', [HUB, TEST_MODEL], storage);
+  const { store, client } = harness;
+  client.emit({ type: 'device', requestId: client.last('probe'), device: F16 });
+  await flush();
+  store.getState().loadModel();
+  const load = client.last('load');
+  client.emit({ type: 'loaded', requestId: load, modelId: 'hub-model', geometry: TEST_GEOMETRY, device: F16 });
+  store
+    .getState()
+    .openImage(new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' }), 'a.png', 'file');
+  client.emit({ type: 'image-opened', requestId: client.last('open-image'), imageId: 7, width: 896, height: 672 });
+  return { ...harness, load };
+}
+
+describe('the size of a download the registry does not know', () => {
+  it('is the sum of what the hub says each file weighs', async () => {
+    const fetch = fakeFetch(hubSizes());
+    expect(await probeDownloadBytes(HUB, 'webgpu', BASE_URL, fetch)).toBe(
+      100_000 * expectedFiles(HUB, 'webgpu').length,
+    );
+    expect(fetch.requests).toEqual(expectedFiles(HUB, 'webgpu').map((file) => `${PREFIX}${file}`));
+  });
+
+  it('is unknown when a file does not say, or the hub cannot be reached', async () => {
+    const table = hubSizes();
+    table[`${PREFIX}config.json`] = () => Promise.resolve(new Response('', { status: 404 }));
+    expect(await probeDownloadBytes(HUB, 'webgpu', BASE_URL, fakeFetch(table))).toBeNull();
+    const failing = (): Promise<Response> => Promise.reject(new TypeError('Failed to fetch'));
+    expect(await probeDownloadBytes(HUB, 'webgpu', BASE_URL, failing)).toBeNull();
+  });
+});
+
+describe('a fallback that needs a download', () => {
+  it('while loading: asks first, with the size learned from the hub, and loads only on Download', async () => {
+    const { store, client, load } = await loadedOnF16(hubSizes());
+    client.emit({
+      type: 'fallback',
+      requestId: load,
+      runRequestId: null,
+      device: GPU,
+      reason: 'requires f16',
+      needsDownload: true,
+    });
+    client.emit({
+      type: 'failed',
+      requestId: load,
+      error: { code: 'needs-download', message: 'The GPU failed…' },
+    });
+    await flush();
+    let state = store.getState();
+    expect(state.model).toMatchObject({ status: 'confirm', device: GPU });
+    expect(state.model.fallback).toMatchObject({ needsDownload: true, modelId: 'hub-model' });
+    expect(selectVisibleError(state)).toBeNull();
+    expect(client.count('load')).toBe(1);
+
+    await state.probeDownloadSize();
+    state = store.getState();
+    expect(selectDownloadSizeStatus(state)).toBe('known');
+    expect(selectDownloadBytes(state)).toBe(100_000 * expectedFiles(HUB, 'webgpu').length);
+
+    state.loadModel();
+    expect(client.count('load')).toBe(2);
+    expect(store.getState().model.status).toBe('loading');
+    // The notice of the fallback stays once the person agreed; it no longer waits for anything.
+    expect(store.getState().model.fallback).toMatchObject({ needsDownload: false });
+  });
+
+  it('during a run: the run is not shown as failed, and the question is asked again once loaded', async () => {
+    const { store, client, load } = await loadedOnF16(hubSizes());
+    store.getState().ask('What colour?');
+    const run = client.last('run');
+    emitRun(client, ...runEvents(true).events.slice(0, 4));
+    client.emit({
+      type: 'fallback',
+      requestId: load,
+      runRequestId: run,
+      device: GPU,
+      reason: 'lost',
+      needsDownload: true,
+    });
+    emitRun(client, { type: 'error', error: { code: 'needs-download', message: 'The GPU failed…' } });
+    await flush();
+    expect(store.getState().model).toMatchObject({ status: 'confirm', resumeQuestion: 'What colour?' });
+    expect(selectVisibleError(store.getState())).toBeNull();
+
+    store.getState().loadModel();
+    const reload = client.last('load');
+    client.emit({ type: 'loaded', requestId: reload, modelId: 'hub-model', geometry: TEST_GEOMETRY, device: GPU });
+    expect(client.count('run')).toBe(2);
+    expect(client.calls.at(-1)).toMatchObject({ type: 'run', question: 'What colour?', imageId: 7 });
+    expect(store.getState().model.resumeQuestion).toBeNull();
+  });
+
+  it('loads at once when the lower rung’s files are already stored', async () => {
+    const storage = new FakeStorage();
+    storage.files = expectedFiles(HUB, 'webgpu').map((file) => ({ url: `${PREFIX}${file}`, bytes: 1000 }));
+    const { store, client, load } = await loadedOnF16({}, storage);
+    client.emit({
+      type: 'fallback',
+      requestId: load,
+      runRequestId: null,
+      device: GPU,
+      reason: 'lost',
+      needsDownload: true,
+    });
+    await flush();
+    expect(client.count('load')).toBe(2);
+    expect(store.getState().model.status).toBe('loading');
+  });
+
+  it('choosing another model drops the question that waited for the download', async () => {
+    const { store, client, load } = await loadedOnF16(hubSizes());
+    store.getState().ask('What colour?');
+    client.emit({
+      type: 'fallback',
+      requestId: load,
+      runRequestId: client.last('run'),
+      device: GPU,
+      reason: 'lost',
+      needsDownload: true,
+    });
+    store.getState().selectModel('visionthink-test');
+    expect(store.getState().model).toMatchObject({ resumeQuestion: null, fallback: null });
+  });
+});
