@@ -21,6 +21,7 @@ import type { PixelImage } from './image.ts';
 import { installKvContinuation } from './kv-continuation.ts';
 import { geometryFromPreprocessorConfig, type ImageGeometry } from './visual-tokens.ts';
 import { FileSizes, type ProgressEvent } from './file-sizes.ts';
+import { planPrefillChunks, type PrefillPlan } from './prefill-chunks.ts';
 import { yieldToEventLoop } from './yield.ts';
 
 installKvContinuation(env.version);
@@ -104,7 +105,17 @@ interface Qwen2VLModel extends PreTrainedModel {
   sessions: Record<string, InferenceSessionLike>;
 }
 
+/** Prefills longer than this many tokens run in chunks, so Stop is checked between them. */
+export const PREFILL_CHUNK_TOKENS = 256;
+
 export class VisionModel {
+  /**
+   * How long a stretch of tokens one prefill step takes (see prefill-chunks.ts); a longer prefill
+   * runs in chunks. Infinity runs every prefill whole.
+   */
+  prefillChunkTokens = PREFILL_CHUNK_TOKENS;
+  /** The model's image token, which marks where images lie in a sequence; null when it has none. */
+  private readonly imageToken: bigint | null;
   private encodeHook: { before(): Promise<void>; after(): Promise<void> } | null = null;
   private encodeMs = 0;
 
@@ -116,6 +127,8 @@ export class VisionModel {
     readonly geometry: ImageGeometry,
     private readonly chatTemplate: string | null,
   ) {
+    const imageToken = (model.config as { image_token_id?: unknown }).image_token_id;
+    this.imageToken = typeof imageToken === 'number' ? BigInt(imageToken) : null;
     // Time the vision encoder separately from the decoder prefill it runs inside.
     const encode = model.encode_image.bind(model);
     model.encode_image = async (inputs) => {
@@ -280,14 +293,22 @@ export class VisionModel {
         request.onPhase('prefill');
       },
     };
-    if (!request.pixelValues) request.onPhase('prefill');
+    const plan =
+      this.imageToken === null
+        ? null
+        : planPrefillChunks(
+            ids,
+            cache.get_seq_length(),
+            this.imageToken,
+            request.grids.length,
+            this.prefillChunkTokens,
+          );
+    if (!request.pixelValues || (plan?.chunks[0]?.encodes.length ?? 1) === 0) request.onPhase('prefill');
     try {
-      const inputIds = new Tensor('int64', BigInt64Array.from(ids), [1, ids.length]);
+      const pixelValues = plan ? await this.prefillInChunks(request, plan, checkAbort) : request.pixelValues;
       const output = (await this.model.generate({
-        input_ids: inputIds,
-        attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-        image_grid_thw: new Tensor('int64', BigInt64Array.from(request.grids.flat()), [request.grids.length, 3]),
-        ...(request.pixelValues ? { pixel_values: request.pixelValues } : {}),
+        ...sequenceInputs(ids, request.grids),
+        ...(pixelValues ? { pixel_values: pixelValues } : {}),
         past_key_values: cache,
         max_new_tokens: request.maxNewTokens,
         do_sample: false,
@@ -317,6 +338,46 @@ export class VisionModel {
     }
   }
 
+  /**
+   * Runs the chunks of `plan` into the cache, each a continuation prefill that generates nothing
+   * (the one token a call samples never enters the cache), checking for Stop between them.
+   * Returns the pixels of the images the final prefill still encodes (null for none).
+   */
+  private async prefillInChunks(
+    request: GenerateRequest,
+    plan: PrefillPlan,
+    checkAbort: () => void,
+  ): Promise<Tensor | null> {
+    const { ids, grids, cache, pixelValues } = request;
+    // The request's pixels are those of the images not in the cache yet, one after the other.
+    const firstUncached = grids.length - plan.chunks.reduce((n, c) => n + c.encodes.length, plan.finalEncodes.length);
+    const rowsOf = new Map<number, [start: number, end: number]>();
+    let rows = 0;
+    for (let image = firstUncached; image < grids.length; image++) {
+      const [t = 0n, h = 0n, w = 0n] = grids[image] ?? [];
+      rowsOf.set(image, [rows, (rows += Number(t * h * w))]);
+    }
+    // The images of a chunk are consecutive: one slice of rows.
+    const pixelsOf = (images: number[]): Tensor | null => {
+      const first = rowsOf.get(images[0] ?? -1);
+      const last = rowsOf.get(images.at(-1) ?? -1);
+      return pixelValues && first && last ? pixelValues.slice([first[0], last[1]], null) : null;
+    };
+    for (const chunk of plan.chunks) {
+      const pixels = pixelsOf(chunk.encodes);
+      await this.model.generate({
+        ...sequenceInputs(ids.slice(0, chunk.end), grids.slice(0, chunk.imagesBefore)),
+        ...(pixels ? { pixel_values: pixels } : {}),
+        past_key_values: cache,
+        max_new_tokens: 1,
+        do_sample: false,
+      });
+      await yieldToEventLoop();
+      checkAbort();
+    }
+    return pixelsOf(plan.finalEncodes);
+  }
+
   /** The pixels of several images as one vision-encoder input (null for none). */
   concatPixels(images: Tensor[]): Tensor | null {
     if (images.length <= 1) return images[0] ?? null;
@@ -335,6 +396,18 @@ export class VisionModel {
 }
 
 const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** `input_ids`, its attention mask and the grids of the images in it, as `generate` takes them. */
+function sequenceInputs(ids: readonly bigint[], grids: readonly (readonly [bigint, bigint, bigint])[]) {
+  return {
+    input_ids: new Tensor('int64', BigInt64Array.from(ids), [1, ids.length]),
+    attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+    // A text-only stretch gets no grids: its positions are the plain text positions.
+    ...(grids.length > 0
+      ? { image_grid_thw: new Tensor('int64', BigInt64Array.from(grids.flat()), [grids.length, 3]) }
+      : {}),
+  };
+}
 
 /**
  * Makes every request transformers.js sends abort with `signal` (its file fetches take no signal

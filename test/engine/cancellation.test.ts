@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { EngineEvent } from '../../src/engine/events.ts';
 import type { ImageSource } from '../../src/engine/image.ts';
 import { runVisionThink } from '../../src/engine/visionthink.ts';
-import type { GenerateRequest, VisionModel } from '../../src/engine/vision-model.ts';
+import { PREFILL_CHUNK_TOKENS, type GenerateRequest, type VisionModel } from '../../src/engine/vision-model.ts';
 import { loadModelForNode } from '../../src/node/load-model.ts';
 import { THOUGHTS } from '../../scripts/model/test-model.ts';
 import { QUESTION, collectEvents, errorOf, outputs, resultOf, sampleImage } from './helpers.ts';
@@ -178,6 +178,23 @@ describe('aborting through the signal', () => {
     );
     expectCancelled(run);
     expect(run.stepsAtAbort).toBe(0);
+  });
+
+  it('during a prefill in chunks: stops between chunks, before the image is encoded', async () => {
+    model.prefillChunkTokens = 64;
+    try {
+      // The system prompt comes before the image: its chunks run first.
+      const run = await abortWhen(
+        await sampleImage('detailed', 'green', 448, 336),
+        (event) => event.type === 'phase' && event.phase === 'prefill',
+      );
+      expectCancelled(run);
+      expect(run.steps).toBe(0);
+      expect(run.events.some((event) => event.type === 'phase' && event.phase === 'encode-low')).toBe(false);
+      expect(spentOf(run.events)).toEqual({ low: 0, full: 0 });
+    } finally {
+      model.prefillChunkTokens = PREFILL_CHUNK_TOKENS;
+    }
   });
 
   it('while round 1 decodes: stops within one token', async () => {

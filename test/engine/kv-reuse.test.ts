@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunResult } from '../../src/engine/events.ts';
 import { TOOL_RESPONSE_TURN, chatMessages, parseToolCall } from '../../src/engine/protocol.ts';
-import type { GenerateRequest, VisionModel } from '../../src/engine/vision-model.ts';
+import { PREFILL_CHUNK_TOKENS, type GenerateRequest, type VisionModel } from '../../src/engine/vision-model.ts';
 import { planResolutions } from '../../src/engine/visual-tokens.ts';
 import { loadModelForNode } from '../../src/node/load-model.ts';
 import { TEST_MODEL_DIRS } from '../../src/node/paths.ts';
@@ -25,6 +25,32 @@ const CACHE_ENTRIES: Record<ModelFamily, string[]> = {
   qwen2_vl: ['past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key', 'past_key_values.1.value'],
   qwen3_5: ['past_conv.0', 'past_key_values.1.key', 'past_key_values.1.value', 'past_recurrent.0'],
 };
+
+type Cache = ReturnType<VisionModel['newCache']>;
+
+/** The two caches hold the same entries, equal within 1e-4 and not all zero. */
+function expectSameCache(a: Cache | undefined, b: Cache | undefined): void {
+  if (!a || !b) throw new Error('missing cache');
+  expect(a.get_seq_length()).toBe(b.get_seq_length());
+  const names = Object.keys(b).sort();
+  expect(Object.keys(a).sort()).toEqual(names);
+  for (const name of names) {
+    const x = a[name];
+    const y = b[name];
+    if (!x || !y) throw new Error(`missing ${name}`);
+    expect(x.dims, name).toEqual(y.dims);
+    const xs = x.data as Float32Array;
+    const ys = y.data as Float32Array;
+    let maxDiff = 0;
+    let maxAbs = 0;
+    for (let i = 0; i < ys.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs((xs[i] ?? 0) - (ys[i] ?? 0)));
+      maxAbs = Math.max(maxAbs, Math.abs(ys[i] ?? 0));
+    }
+    expect(maxDiff, name).toBeLessThanOrEqual(1e-4);
+    expect(maxAbs, name).toBeGreaterThan(0.1);
+  }
+}
 
 describe.each(MODEL_FAMILIES)('the %s test model', (family) => {
   let model: VisionModel;
@@ -154,6 +180,85 @@ describe.each(MODEL_FAMILIES)('the %s test model', (family) => {
       } finally {
         await continued.dispose();
         await fresh.dispose();
+      }
+    });
+  });
+
+  describe('a prefill in chunks', () => {
+    it('matches the prefill in one step, token for token and tensor for tensor, images never split', async () => {
+      const image = await sampleImage('detailed', 'green', 448, 336);
+      const plan = planResolutions(image.width, image.height, model.geometry);
+      const turn1 = await model.encodeTurn(
+        model.renderChat(chatMessages(QUESTION)),
+        await image.resize(plan.low.width, plan.low.height, 1),
+      );
+      const turn2 = await model.encodeTurn(
+        TOOL_RESPONSE_TURN,
+        await image.resize(plan.full.width, plan.full.height, 2),
+      );
+      if (!turn1.image || !turn2.image) throw new Error('both turns carry an image');
+      const [image1, image2] = [turn1.image, turn2.image];
+      const grids = [image1.grid, image2.grid];
+      const pixels = model.concatPixels([image1.pixelValues, image2.pixelValues]);
+      // The whole conversation at once (both images, a cache that holds nothing yet), and round 2
+      // alone on round 1's cache: every prefill path the loop takes.
+      const run = async (chunkTokens: number) => {
+        model.prefillChunkTokens = chunkTokens;
+        const common = { maxNewTokens: 24, signal: undefined, onPhase: () => undefined, onToken: () => undefined };
+        const whole = model.newCache();
+        const continued = model.newCache();
+        const sessionRuns = vi.spyOn(
+          (model as unknown as { model: { sessions: Record<string, { run(): unknown }> } }).model.sessions
+            .decoder_model_merged ?? { run: () => undefined },
+          'run',
+        );
+        try {
+          const round1 = await model.generate({
+            ...common,
+            ids: turn1.ids,
+            pixelValues: image1.pixelValues,
+            grids: [image1.grid],
+            cache: continued,
+          });
+          const ids = [...round1.sequence, ...turn2.ids];
+          const round2 = await model.generate({
+            ...common,
+            ids,
+            pixelValues: image2.pixelValues,
+            grids,
+            cache: continued,
+          });
+          const refilled = await model.generate({ ...common, ids, pixelValues: pixels, grids, cache: whole });
+          return {
+            round1,
+            round2,
+            refilled,
+            caches: [continued, whole] as const,
+            decoderRuns: sessionRuns.mock.calls.length,
+          };
+        } finally {
+          sessionRuns.mockRestore();
+        }
+      };
+      const one = await run(Number.POSITIVE_INFINITY);
+      try {
+        for (const chunkTokens of [256, 37]) {
+          const chunked = await run(chunkTokens);
+          try {
+            expect(model.decode(chunked.round2.generated, true)).toBe(outputs.answer(THOUGHTS.afterTool, 'green'));
+            expect(chunked.round1.sequence).toEqual(one.round1.sequence);
+            expect(chunked.round2.sequence).toEqual(one.round2.sequence);
+            expect(chunked.refilled.sequence).toEqual(one.refilled.sequence);
+            // More decoder runs: the chunks.
+            expect(chunked.decoderRuns).toBeGreaterThan(one.decoderRuns);
+            for (const [index, cache] of chunked.caches.entries()) expectSameCache(cache, one.caches[index]);
+          } finally {
+            for (const cache of chunked.caches) await cache.dispose();
+          }
+        }
+      } finally {
+        model.prefillChunkTokens = PREFILL_CHUNK_TOKENS;
+        for (const cache of one.caches) await cache.dispose();
       }
     });
   });

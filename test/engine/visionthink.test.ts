@@ -220,6 +220,8 @@ describe('the event stream', () => {
     expect(shape(events)).toEqual([
       'plan',
       'round 1 low',
+      // The system prompt before the image is prefilled first, in chunks (prefill-chunks.ts).
+      '1 prefill',
       '1 encode-low',
       '1 prefill',
       '1 decode',
@@ -261,6 +263,8 @@ describe('the event stream', () => {
     expect(shape(events)).toEqual([
       'plan',
       'round 1 low',
+      // The system prompt before the image is prefilled first, in chunks (prefill-chunks.ts).
+      '1 prefill',
       '1 encode-low',
       '1 prefill',
       '1 decode',
@@ -350,7 +354,7 @@ describe('policies', () => {
     expect(result.rounds[0]?.image).toEqual({ width: 896, height: 672, resolution: 'full' });
     expect(result.rounds[0]?.promptTokens).toBe(firstTurnTextTokens - 1 + expected.full.visualTokens);
     expect(result.visualTokens).toEqual({ used: 768, fullResolution: 768, saved: 0 });
-    expect(shape(events).slice(0, 4)).toEqual(['plan', 'round 1 full', '1 encode-full', '1 prefill']);
+    expect(shape(events).slice(0, 4)).toEqual(['plan', 'round 1 full', '1 prefill', '1 encode-full']);
   });
 
   it('full-only refuses a resize of an image already at full resolution, then the model answers', async () => {
