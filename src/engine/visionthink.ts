@@ -199,6 +199,7 @@ async function execute(
       const scripted = request.script?.[round - 1];
       const forced = scripted === undefined ? undefined : model.scriptTokens(scripted);
       const deltas = new TextDeltaStream((ids) => model.decode(ids, true));
+      let encodeStarted = false;
       let streamed = '';
       const result = await model.generate({
         ids: sequence,
@@ -211,7 +212,10 @@ async function execute(
         signal,
         onPhase: (phase) => {
           const resolution = pending.resolution ?? current;
-          if (phase === 'encode' && roundImage) spent[roundImage.resolution] += roundImage.visualTokens;
+          // Counted once per round, though a re-prefill may encode its images in two chunks.
+          if (phase === 'encode' && roundImage && !encodeStarted)
+            spent[roundImage.resolution] += roundImage.visualTokens;
+          if (phase === 'encode') encodeStarted = true;
           emit({
             type: 'phase',
             round,

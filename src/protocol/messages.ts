@@ -77,7 +77,7 @@ export type WorkerMessage =
    * `device` and loads the model again (`load-progress`… then `loaded` under `requestId`); a
    * failed run is asked again from the start. With `needsDownload` the lower rung needs files
    * of its own: nothing is loaded until the page sends a new `load` (the person agreed), and the
-   * load and the run end with `needs-download`.
+   * load (`failed`) or the run (its `error` event) that met the failure ends with `needs-download`.
    */
   | {
       type: 'fallback';

@@ -127,7 +127,12 @@ describe('a fallback that needs a download', () => {
     });
     emitRun(client, { type: 'error', error: { code: 'needs-download', message: 'The GPU failed…' } });
     await flush();
-    expect(store.getState().model).toMatchObject({ status: 'confirm', resumeQuestion: 'What colour?' });
+    expect(store.getState().model).toMatchObject({
+      status: 'confirm',
+      resumeQuestion: { question: 'What colour?', imageId: 7 },
+    });
+    // The person types something else meanwhile: it stays in the box.
+    store.getState().setDraft('And the border?');
     expect(selectVisibleError(store.getState())).toBeNull();
 
     store.getState().loadModel();
@@ -136,6 +141,7 @@ describe('a fallback that needs a download', () => {
     expect(client.count('run')).toBe(2);
     expect(client.calls.at(-1)).toMatchObject({ type: 'run', question: 'What colour?', imageId: 7 });
     expect(store.getState().model.resumeQuestion).toBeNull();
+    expect(store.getState().draft).toBe('And the border?');
   });
 
   it('loads at once when the lower rung’s files are already stored', async () => {
@@ -168,5 +174,62 @@ describe('a fallback that needs a download', () => {
     });
     store.getState().selectModel('visionthink-test');
     expect(store.getState().model).toMatchObject({ resumeQuestion: null, fallback: null });
+  });
+
+  it('a Cancel is not undone by a fallback that arrives after it', async () => {
+    const { store, client } = await loadedOnF16(hubSizes());
+    store.getState().loadModel();
+    const load = client.last('load');
+    store.getState().cancelLoad();
+    client.emit({
+      type: 'fallback',
+      requestId: load,
+      runRequestId: null,
+      device: GPU,
+      reason: 'lost',
+      needsDownload: true,
+    });
+    await flush();
+    expect(store.getState().model.status).toBe('cancelled');
+    expect(client.count('load')).toBe(2);
+  });
+});
+
+describe('choosing another model while one downloads from the hub', () => {
+  it('asks before cancelling the download; keeping it changes nothing, switching cancels it', async () => {
+    const { store, client } = await loadedOnF16(hubSizes());
+    store.getState().loadModel();
+    const loads = client.count('load');
+    // Passing over another model (a click, or the arrow keys in the list) only asks.
+    store.getState().selectModel('visionthink-test');
+    expect(store.getState().model).toMatchObject({
+      selectedId: 'hub-model',
+      status: 'loading',
+      pendingSwitch: 'visionthink-test',
+    });
+    expect(client.count('cancel-load')).toBe(0);
+    store.getState().keepDownloading();
+    expect(store.getState().model).toMatchObject({ status: 'loading', pendingSwitch: null });
+
+    store.getState().selectModel('visionthink-test');
+    store.getState().confirmSwitch();
+    expect(client.count('cancel-load')).toBeGreaterThan(0);
+    expect(client.count('load')).toBe(loads + 1);
+    expect(store.getState().model).toMatchObject({
+      selectedId: 'visionthink-test',
+      status: 'loading',
+      pendingSwitch: null,
+    });
+  });
+
+  it('a model that ships with the app, still loading, is replaced at once, also by a hub model that must ask first', async () => {
+    const harness = createHarness(fakeFetch(hubSizes()), '', [TEST_MODEL, HUB]);
+    const { store, client } = harness;
+    expect(store.getState().model).toMatchObject({ selectedId: 'visionthink-test', status: 'loading' });
+    store.getState().selectModel('hub-model');
+    expect(client.count('cancel-load')).toBe(1);
+    expect(store.getState().model).toMatchObject({ selectedId: 'hub-model', status: 'checking', pendingSwitch: null });
+    await flush();
+    expect(store.getState().model.status).toBe('confirm');
   });
 });

@@ -48,8 +48,16 @@ export interface ModelState {
    * again, and whether the lower rung needs a download the person has not agreed to yet.
    */
   fallback: { reason: string; duringRun: boolean; needsDownload: boolean; modelId: string } | null;
-  /** A question to ask again once the model has loaded (its run stopped for a fallback download). */
-  resumeQuestion: string | null;
+  /**
+   * A question to ask again once the model has loaded (its run stopped for a fallback download),
+   * with the image it was about.
+   */
+  resumeQuestion: { question: string; imageId: number } | null;
+  /**
+   * A model chosen while another downloads from the hub: switching would cancel that download, so
+   * the choice waits for the person's word (a keyboard passing over the list must not cancel it).
+   */
+  pendingSwitch: string | null;
   /** Download sizes asked of the hub where the registry has none, by `id@rung`. */
   probedBytes: Readonly<Record<string, number | 'checking' | 'unknown'>>;
 }
@@ -66,6 +74,10 @@ export interface ModelSlice {
   selectModel: (id: string) => void;
   /** Switches to the test model that ships with the app (works without the hub). */
   useOfflineModel: () => void;
+  /** Switches to the model chosen while another downloaded (`pendingSwitch`), cancelling that download. */
+  confirmSwitch: () => void;
+  /** Forgets the model chosen while another downloaded; the download goes on. */
+  keepDownloading: () => void;
   /** Cancels the load in progress (a stalled or unwanted download). */
   cancelLoad: () => void;
   /**
@@ -96,6 +108,27 @@ export const createModelSlice =
       else set({ model: { ...state.model, status: 'confirm' } });
     };
 
+    /** Makes `id` the model: loads it, or looks for it in the cache first; a load in progress is cancelled. */
+    const switchTo = (id: string): void => {
+      const { model } = get();
+      const choice = model.choices.find((candidate) => candidate.id === id);
+      if (!choice) return;
+      if (model.status === 'loading') client.cancelLoad();
+      // A fallback waiting for another model's download, and its question, no longer apply.
+      const fallback = model.fallback?.modelId === id ? model.fallback : null;
+      const resumeQuestion = fallback ? model.resumeQuestion : null;
+      const common = { selectedId: id, fallback, resumeQuestion, pendingSwitch: null };
+      if (isBundled(choice)) {
+        set((state) => ({ model: { ...state.model, ...common } }));
+        get().loadModel();
+        return;
+      }
+      set((state) => ({
+        model: { ...state.model, ...common, status: 'checking', requestId: null, error: null },
+      }));
+      void loadIfStoredElseConfirm(id);
+    };
+
     return {
       model: {
         choices: deps.models,
@@ -113,6 +146,7 @@ export const createModelSlice =
         progressAt: null,
         fallback: null,
         resumeQuestion: null,
+        pendingSwitch: null,
         probedBytes: {},
       },
       loadModel: () => {
@@ -151,27 +185,23 @@ export const createModelSlice =
         const choice = model.choices.find((candidate) => candidate.id === id);
         if (!choice) return;
         const settled = model.status !== 'error' && model.status !== 'idle' && model.status !== 'cancelled';
-        if (id === model.selectedId && settled) return;
-        // A fallback waiting for another model's download, and its question, no longer apply.
-        const fallback = model.fallback?.modelId === id ? model.fallback : null;
-        const resumeQuestion = fallback ? model.resumeQuestion : null;
-        if (isBundled(choice)) {
-          set((state) => ({ model: { ...state.model, selectedId: id, fallback, resumeQuestion } }));
-          get().loadModel();
+        if (id === model.selectedId && settled) {
+          set((state) => ({ model: { ...state.model, pendingSwitch: null } }));
           return;
         }
-        set((state) => ({
-          model: {
-            ...state.model,
-            selectedId: id,
-            status: 'checking',
-            requestId: null,
-            error: null,
-            fallback,
-            resumeQuestion,
-          },
-        }));
-        void loadIfStoredElseConfirm(id);
+        const downloading = model.choices.find((candidate) => candidate.id === model.selectedId);
+        if (model.status === 'loading' && downloading && !isBundled(downloading)) {
+          set((state) => ({ model: { ...state.model, pendingSwitch: id } }));
+          return;
+        }
+        switchTo(id);
+      },
+      confirmSwitch: () => {
+        const id = get().model.pendingSwitch;
+        if (id !== null) switchTo(id);
+      },
+      keepDownloading: () => {
+        set((state) => ({ model: { ...state.model, pendingSwitch: null } }));
       },
       loadIfStored: () => {
         const { model } = get();
@@ -188,7 +218,9 @@ export const createModelSlice =
         const rung = model.device?.rung ?? 'wasm';
         if (!choice || isBundled(choice) || choice.rungs[rung].downloadBytes !== null) return;
         const key = `${choice.id}@${rung}`;
-        if (key in model.probedBytes) return;
+        // Asked already (or being asked); an unknown size is asked again, the hub may be back.
+        const known = model.probedBytes[key];
+        if (known !== undefined && known !== 'unknown') return;
         const learn = (value: number | 'checking' | 'unknown'): void => {
           set((state) => ({ model: { ...state.model, probedBytes: { ...state.model.probedBytes, [key]: value } } }));
         };
@@ -229,7 +261,8 @@ export function sizesLearned(state: AppState, message: Message<'load-sizes'>): S
  * (its progress and `loaded` follow under the same request id).
  */
 export function fellBack(state: AppState, message: Message<'fallback'>, deps: AppDependencies): StateChange {
-  if (state.model.requestId !== message.requestId) return null;
+  // After a Cancel nothing is loaded again, whatever the worker was doing.
+  if (state.model.requestId !== message.requestId || state.model.status === 'cancelled') return null;
   const duringRun = message.runRequestId !== null;
   return {
     model: {
@@ -248,7 +281,9 @@ export function fellBack(state: AppState, message: Message<'fallback'>, deps: Ap
         modelId: state.model.selectedId,
       },
       resumeQuestion:
-        message.needsDownload && duringRun && state.run.requestId === message.runRequestId ? state.run.question : null,
+        message.needsDownload && duringRun && state.run.requestId === message.runRequestId && state.run.imageId !== null
+          ? { question: state.run.question, imageId: state.run.imageId }
+          : null,
     },
   };
 }

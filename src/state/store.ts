@@ -44,11 +44,15 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     if (message.type === 'loaded' && state.model.requestId === message.requestId) {
       // The browser may have refused to store the model (quota): say so, and the storage panel updates.
       void state.checkModelStored(message.modelId);
-      // A question stopped for a fallback download is asked again, as a fallback without one would.
+      // A question stopped for a fallback download is asked again, as a fallback without one
+      // would, if its image is still the one shown; what the person has typed since stays.
       const { resumeQuestion } = state.model;
       if (resumeQuestion !== null && state.model.status === 'ready') {
         store.setState((current) => ({ model: { ...current.model, resumeQuestion: null } }));
-        state.ask(resumeQuestion);
+        if (state.image.current?.imageId === resumeQuestion.imageId) {
+          state.ask(resumeQuestion.question);
+          store.setState({ draft: state.draft });
+        }
       }
     }
     // A fallback to files stored earlier needs no agreement: they load at once.

@@ -11,7 +11,7 @@ export function FallbackNotice() {
   return (
     <div className="notice fallback-notice" role="status" data-testid="device.fallback" data-rung={device.rung}>
       <p>
-        The device failed ({fallback.reason}). The model now runs on {RUNG_NAMES[device.rung]}
+        The GPU could not run the model ({fallback.reason}). It now runs on {RUNG_NAMES[device.rung]}
         {fallback.duringRun ? ', where your question was asked again' : ''}.
       </p>
       <button type="button" onClick={dismiss}>

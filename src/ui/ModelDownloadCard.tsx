@@ -1,7 +1,8 @@
 /**
  * Before a model downloads: its size on this device, the space the browser offers, and the
  * choice to download it or to use the test model that ships with the app. The same question comes
- * after the GPU failed and the rung below needs files of its own, and after a cancelled load.
+ * when the GPU cannot run the model and the rung below needs files of its own, and after a
+ * cancelled load.
  */
 import { useEffect } from 'react';
 import { RUNG_NAMES } from '../engine/device-ladder.ts';
@@ -17,6 +18,7 @@ import { formatBytes } from './format.ts';
 
 function CancelledCard() {
   const choice = useAppStore(selectSelectedModel);
+  const stored = useAppStore((s) => s.storage.models.some((m) => m.id === s.model.selectedId && m.complete));
   const loadModel = useAppStore((s) => s.loadModel);
   const useOfflineModel = useAppStore((s) => s.useOfflineModel);
   if (!choice) return null;
@@ -25,10 +27,10 @@ function CancelledCard() {
       <h2 id="download-heading" className="small-heading">
         Loading {choice.label} was cancelled
       </h2>
-      <p className="muted">Nothing is loaded now: load it again, or choose another model in Settings.</p>
+      <p className="muted">Load it again to ask about images with it, or choose another model in Settings.</p>
       <div className="inline-row">
         <button type="button" className="primary" data-testid="model.reload" onClick={loadModel}>
-          {isBundled(choice) ? 'Load again' : 'Download again'}
+          {isBundled(choice) || stored ? 'Load again' : 'Download again'}
         </button>
         {choice.id !== TEST_MODEL_ID && (
           <button type="button" data-testid="model.offline" onClick={useOfflineModel}>
@@ -60,7 +62,7 @@ function ConfirmCard() {
     bytes !== null
       ? formatBytes(bytes)
       : sizeStatus === 'checking'
-        ? 'a size being checked…'
+        ? 'a size being asked of the hub…'
         : 'a size the hub did not report';
   const free = estimate ? estimate.quota - estimate.usage : null;
   const tight = free !== null && bytes !== null && free < bytes;
@@ -73,13 +75,13 @@ function ConfirmCard() {
     >
       <h2 id="download-heading" className="small-heading">
         {fallback
-          ? `The GPU failed: download ${choice.label} for ${RUNG_NAMES[rung ?? 'wasm']}?`
+          ? `Go on with ${choice.label} on ${RUNG_NAMES[rung ?? 'wasm']}? It needs another download`
           : `Download ${choice.label}?`}
       </h2>
       {fallback ? (
         <p>
-          The device failed ({fallback.reason}). To go on, {choice.label} needs other files: about{' '}
-          <strong data-testid="model.size">{size}</strong>, from the Hugging Face hub.
+          The GPU could not run the model ({fallback.reason}). To go on one step down, {choice.label} needs other files:
+          about <strong data-testid="model.size">{size}</strong>, from the Hugging Face hub.
           {fallback.duringRun ? ' Your question is asked again once it has loaded.' : ''}
         </p>
       ) : (

@@ -62,7 +62,13 @@ export function ModelLoadProgress() {
       <ProgressBar label="All files" loaded={totals.loaded} total={total} />
       {loading && (
         // A stalled or unwanted download must not hold the app: cancel it, then load or choose again.
-        <button type="button" className="load-cancel" data-testid="load-progress.cancel" onClick={cancel}>
+        <button
+          type="button"
+          className="load-cancel"
+          data-testid="load-progress.cancel"
+          aria-label={`Cancel loading ${choice?.label ?? 'the model'}`}
+          onClick={cancel}
+        >
           Cancel
         </button>
       )}

@@ -18,7 +18,7 @@ function availabilityText(availability: ModelAvailability): string {
       return 'Stored in this browser';
     case 'download':
       return availability.bytes === null
-        ? 'Download, size shown when it starts'
+        ? 'Download; its size is asked of the hub first'
         : `Download, about ${formatBytes(availability.bytes)}`;
   }
 }
@@ -28,6 +28,9 @@ export function ModelPicker() {
   const selectedId = useAppStore((s) => s.model.selectedId);
   const selected = useAppStore(selectSelectedModel);
   const selectModel = useAppStore((s) => s.selectModel);
+  const pending = useAppStore((s) => s.model.choices.find((choice) => choice.id === s.model.pendingSwitch) ?? null);
+  const confirmSwitch = useAppStore((s) => s.confirmSwitch);
+  const keepDownloading = useAppStore((s) => s.keepDownloading);
   const name = useId();
   const noteId = useId();
 
@@ -54,6 +57,21 @@ export function ModelPicker() {
           </span>
         </label>
       ))}
+      {pending && selected && (
+        <div className="notice switch-notice" role="status" data-testid="model.switch">
+          <p>
+            {selected.label} is still downloading. Stop the download and use {pending.label} instead?
+          </p>
+          <div className="inline-row">
+            <button type="button" data-testid="model.switch.confirm" onClick={confirmSwitch}>
+              Stop and switch
+            </button>
+            <button type="button" data-testid="model.switch.keep" onClick={keepDownloading}>
+              Keep downloading
+            </button>
+          </div>
+        </div>
+      )}
       <p id={noteId} className="muted" data-testid="model.note">
         {selected?.note}
       </p>

@@ -90,6 +90,7 @@ function endingNote(escalated: boolean, fullTokens: number): string {
 export function RunTrace() {
   const run = useAppStore((s) => s.run);
   const meter = useAppStore(selectMeter);
+  const resumes = useAppStore((s) => s.model.resumeQuestion !== null);
   const rounds = run.rounds.filter((trace) => trace.started);
 
   return (
@@ -127,9 +128,11 @@ export function RunTrace() {
           )}
           {run.status === 'error' && (
             <li className="trace-end">
-              {run.error?.code === 'needs-download'
-                ? 'Interrupted: the GPU failed. The question is asked again once the model has loaded for the device below it (see above).'
-                : 'The run failed (see the message above).'}
+              {run.error?.code !== 'needs-download'
+                ? 'The run failed (see the message above).'
+                : resumes
+                  ? 'Interrupted: the GPU could not go on. The question is asked again once the model has loaded (see above).'
+                  : 'Interrupted: the GPU could not go on. Ask again once a model is loaded.'}
             </li>
           )}
         </ol>

@@ -16,6 +16,7 @@ function stageText(
   used: number,
   saved: number | null,
   fraction: number | null,
+  interrupted: boolean,
 ): string {
   switch (status) {
     case 'running':
@@ -31,6 +32,7 @@ function stageText(
         ? `Stopped before an answer: ${used} visual tokens spent, nothing saved.`
         : 'Stopped before any image was encoded: no visual tokens spent.';
     case 'error':
+      if (interrupted) return `Interrupted when the GPU could not go on: ${used} visual tokens spent, nothing saved.`;
       return used > 0 ? `The question failed after spending ${used} visual tokens.` : 'The question failed.';
     case 'idle':
       return '';
@@ -40,6 +42,7 @@ function stageText(
 export function TokenMeter() {
   const meter = useAppStore(selectMeter);
   const prefillMsSaved = useAppStore(selectQuestionPrefillMsSaved);
+  const interrupted = useAppStore((s) => s.run.error?.code === 'needs-download');
 
   if (!meter) {
     return (
@@ -89,7 +92,15 @@ export function TokenMeter() {
         <span className="swatch low" /> low resolution <span className="swatch full" /> full resolution
       </p>
       <p className="meter-stage" role="status" data-testid="meter.stage" data-status={meter.status}>
-        {stageText(meter.status, meter.escalated, meter.fullTokens, meter.used, saved, meter.savedFraction)}
+        {stageText(
+          meter.status,
+          meter.escalated,
+          meter.fullTokens,
+          meter.used,
+          saved,
+          meter.savedFraction,
+          interrupted,
+        )}
       </p>
       <dl className="numbers">
         <div>

@@ -12,6 +12,7 @@ import {
   NeedsDownloadError,
   toEngineError,
 } from '../engine/errors.ts';
+import type { SpentVisualTokens } from '../engine/events.ts';
 import type { ImageSource, PixelImage } from '../engine/image.ts';
 import type { VisionModel } from '../engine/vision-model.ts';
 import { runVisionThink } from '../engine/visionthink.ts';
@@ -127,7 +128,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     platform.post({ type: 'fallback', requestId, runRequestId, device: next, reason: reasonOf(error), needsDownload });
     if (needsDownload) {
       throw new NeedsDownloadError(
-        `The GPU failed (${reasonOf(error)}), and ${choice.label} needs other files to run on ${RUNG_NAMES[next.rung]}: they download once you agree.`,
+        `The GPU could not run the model (${reasonOf(error)}), and ${choice.label} needs other files to run on ${RUNG_NAMES[next.rung]}: they download once you agree.`,
       );
     }
   }
@@ -234,6 +235,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     const post = (event: Extract<WorkerMessage, { type: 'run-event' }>['event']): void => {
       platform.post({ type: 'run-event', requestId, event });
     };
+    /** What the attempt the device failed had spent, for a run that then ends without retrying. */
+    let spent: SpentVisualTokens | undefined;
     try {
       await enqueue(async () => {
         const image = images.get(request.imageId);
@@ -267,6 +270,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
               signal: controller.signal,
             })) {
               if (event.type === 'error' && !controller.signal.aborted && stepDown(event.error, choice)) {
+                spent = event.spent;
                 throw new EngineError(event.error.code, event.error.message);
               }
               post(event);
@@ -280,7 +284,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         }
       });
     } catch (error) {
-      post({ type: 'error', error: toEngineError(error).toJSON() });
+      post({ type: 'error', error: toEngineError(error).toJSON(), ...(spent ? { spent } : {}) });
     } finally {
       runs.delete(requestId);
     }

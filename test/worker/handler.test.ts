@@ -427,10 +427,11 @@ describe('the device ladder in the worker', () => {
       runRequestId: 3,
       needsDownload: true,
     });
+    // It says what the failed attempt had spent (it failed before anything was encoded).
     expect(messages.at(-1)).toMatchObject({
       type: 'run-event',
       requestId: 3,
-      event: { type: 'error', error: { code: 'needs-download' } },
+      event: { type: 'error', error: { code: 'needs-download' }, spent: { low: 0, full: 0 } },
     });
   });
 
