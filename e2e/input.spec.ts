@@ -4,30 +4,8 @@
  */
 import sharp from 'sharp';
 import { expect, test } from './support/app.ts';
-import { expectedTokens, sampleImage, type TestImage } from './support/images.ts';
-
-/** The image as a 24-bit BMP: BITMAPINFOHEADER, rows bottom-up in BGR order, padded to 4 bytes. */
-async function bmpOf(image: TestImage): Promise<Buffer> {
-  const rgb = await sharp(image.png).removeAlpha().raw().toBuffer();
-  const stride = Math.ceil((image.width * 3) / 4) * 4;
-  const pixels = Buffer.alloc(stride * image.height);
-  for (let y = 0; y < image.height; y++) {
-    for (let x = 0; x < image.width; x++) {
-      const i = (y * image.width + x) * 3;
-      pixels.set([rgb[i + 2] ?? 0, rgb[i + 1] ?? 0, rgb[i] ?? 0], (image.height - 1 - y) * stride + x * 3);
-    }
-  }
-  const header = Buffer.alloc(54);
-  header.write('BM', 0, 'latin1');
-  header.writeUInt32LE(54 + pixels.length, 2);
-  header.writeUInt32LE(54, 10);
-  header.writeUInt32LE(40, 14);
-  header.writeInt32LE(image.width, 18);
-  header.writeInt32LE(image.height, 22);
-  header.writeUInt16LE(1, 26);
-  header.writeUInt16LE(24, 28);
-  return Buffer.concat([header, pixels]);
-}
+import { sampleBmp } from '../scripts/samples/test-images.ts';
+import { expectedTokens, sampleImage } from './support/images.ts';
 
 interface GalleryEntry {
   id: string;
@@ -105,7 +83,11 @@ test('a BMP from the file picker is answered; a TIFF gets an error naming the fo
   const message = await app.expectReadableError(/TIFF/);
   expect(message).toContain('TIFF images are not supported: use PNG, JPEG, WebP, GIF, AVIF, BMP or ICO');
 
-  await app.chooseFile({ name: 'plain-magenta.bmp', mimeType: 'image/bmp', buffer: await bmpOf(image) });
+  await app.chooseFile({
+    name: 'plain-magenta.bmp',
+    mimeType: 'image/bmp',
+    buffer: sampleBmp(image.kind, image.colour, image.width, image.height),
+  });
   await app.ask();
   await app.expectAnswer('magenta');
   await app.expectMeter(expectedTokens(image.width, image.height, false));

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { renderSample, type SampleKind } from './samples/test-images.ts';
+import { formatBytes } from '../src/engine/file-sizes.ts';
 
 /** One gallery image, as listed in `public/samples/index.json`. */
 export interface GalleryEntry {
@@ -236,5 +237,5 @@ if (!(values['if-missing'] && (await isUpToDate(dir, index)))) {
   }
   // index.json last: a run cut short leaves no index, so the next --if-missing renders again.
   await writeFile(join(dir, 'index.json'), index);
-  console.error(`Wrote ${plan.length} gallery images (${Math.round(bytes / 1024)} KB) to ${dir}`);
+  console.error(`Wrote ${plan.length} gallery images (${formatBytes(bytes)}) to ${dir}`);
 }

@@ -1,7 +1,7 @@
 /** The benchmark's Markdown report: every table of results, and the targets met or missed. */
 import type { BrowserFigures } from './browser-bench.ts';
 import type { NodeResults } from './node-bench.ts';
-import { formatBytes } from '../../src/ui/format.ts';
+import { formatBytes } from '../../src/engine/file-sizes.ts';
 
 export interface BenchResults {
   date: string;

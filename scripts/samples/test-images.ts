@@ -4,6 +4,7 @@
  * - detailed: the same colour covered with lines of tiny glyphs (1-pixel strokes, like small
  *   print), whose edges stay sharp after halving, so the model asks for the full image.
  * In both, the palette colour stays the nearest to the mean colour, so it is the right answer.
+ * Also the same pixels as a BMP file, for the tests of formats beyond PNG.
  */
 import { PALETTE } from '../model/test-model.ts';
 
@@ -91,3 +92,30 @@ export const SAMPLE_SIZES: readonly [number, number][] = [
   [672, 896],
   [1344, 1008],
 ];
+
+/**
+ * A sample image as a 24-bit BMP with the same pixels as `samplePng`: BITMAPINFOHEADER, rows
+ * bottom-up in BGR order, each padded to a multiple of 4 bytes.
+ */
+export function sampleBmp(kind: SampleKind, colour: string, width: number, height: number): Buffer {
+  const { data } = renderSample(kind, colour, width, height);
+  const stride = Math.ceil((width * 3) / 4) * 4;
+  const pixels = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    const row = (height - 1 - y) * stride;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      pixels.set([data[i + 2] ?? 0, data[i + 1] ?? 0, data[i] ?? 0], row + x * 3);
+    }
+  }
+  const header = Buffer.alloc(54);
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(54 + pixels.length, 2);
+  header.writeUInt32LE(54, 10);
+  header.writeUInt32LE(40, 14);
+  header.writeInt32LE(width, 18);
+  header.writeInt32LE(height, 22);
+  header.writeUInt16LE(1, 26);
+  header.writeUInt16LE(24, 28);
+  return Buffer.concat([header, pixels]);
+}

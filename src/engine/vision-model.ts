@@ -1,14 +1,14 @@
 /**
  * A loaded Qwen-VL-family model and the two operations the VisionThink loop needs from it:
  * tokenising a turn (with or without an image) and generating one round on a KV cache.
- * The only module, with kv-continuation.ts, that talks to transformers.js.
+ * With kv-continuation.ts, chunked-prefill.ts and model-loading.ts, the only code that talks to
+ * transformers.js.
  */
 import {
   AutoModelForImageTextToText,
   AutoProcessor,
   DynamicCache,
   InterruptableStoppingCriteria,
-  ModelFileNotFoundError,
   RawImage,
   Tensor,
   cat,
@@ -21,7 +21,9 @@ import type { PixelImage } from './image.ts';
 import { installKvContinuation } from './kv-continuation.ts';
 import { geometryFromPreprocessorConfig, type ImageGeometry } from './visual-tokens.ts';
 import { FileSizes, type ProgressEvent } from './file-sizes.ts';
-import { planPrefillChunks, type PrefillPlan } from './prefill-chunks.ts';
+import { prefillInChunks, sequenceInputs } from './chunked-prefill.ts';
+import { abortFetchesOn, applyProcessorDefaults, describeLoadError } from './model-loading.ts';
+import { planPrefillChunks } from './prefill-chunks.ts';
 import { yieldToEventLoop } from './yield.ts';
 
 installKvContinuation(env.version);
@@ -305,7 +307,7 @@ export class VisionModel {
           );
     if (!request.pixelValues || (plan?.chunks[0]?.encodes.length ?? 1) === 0) request.onPhase('prefill');
     try {
-      const pixelValues = plan ? await this.prefillInChunks(request, plan, checkAbort) : request.pixelValues;
+      const pixelValues = plan ? await prefillInChunks(this.model, request, plan, checkAbort) : request.pixelValues;
       const output = (await this.model.generate({
         ...sequenceInputs(ids, request.grids),
         ...(pixelValues ? { pixel_values: pixelValues } : {}),
@@ -338,46 +340,6 @@ export class VisionModel {
     }
   }
 
-  /**
-   * Runs the chunks of `plan` into the cache, each a continuation prefill that generates nothing
-   * (the one token a call samples never enters the cache), checking for Stop between them.
-   * Returns the pixels of the images the final prefill still encodes (null for none).
-   */
-  private async prefillInChunks(
-    request: GenerateRequest,
-    plan: PrefillPlan,
-    checkAbort: () => void,
-  ): Promise<Tensor | null> {
-    const { ids, grids, cache, pixelValues } = request;
-    // The request's pixels are those of the images not in the cache yet, one after the other.
-    const firstUncached = grids.length - plan.chunks.reduce((n, c) => n + c.encodes.length, plan.finalEncodes.length);
-    const rowsOf = new Map<number, [start: number, end: number]>();
-    let rows = 0;
-    for (let image = firstUncached; image < grids.length; image++) {
-      const [t = 0n, h = 0n, w = 0n] = grids[image] ?? [];
-      rowsOf.set(image, [rows, (rows += Number(t * h * w))]);
-    }
-    // The images of a chunk are consecutive: one slice of rows.
-    const pixelsOf = (images: number[]): Tensor | null => {
-      const first = rowsOf.get(images[0] ?? -1);
-      const last = rowsOf.get(images.at(-1) ?? -1);
-      return pixelValues && first && last ? pixelValues.slice([first[0], last[1]], null) : null;
-    };
-    for (const chunk of plan.chunks) {
-      const pixels = pixelsOf(chunk.encodes);
-      await this.model.generate({
-        ...sequenceInputs(ids.slice(0, chunk.end), grids.slice(0, chunk.imagesBefore)),
-        ...(pixels ? { pixel_values: pixels } : {}),
-        past_key_values: cache,
-        max_new_tokens: 1,
-        do_sample: false,
-      });
-      await yieldToEventLoop();
-      checkAbort();
-    }
-    return pixelsOf(plan.finalEncodes);
-  }
-
   /** The pixels of several images as one vision-encoder input (null for none). */
   concatPixels(images: Tensor[]): Tensor | null {
     if (images.length <= 1) return images[0] ?? null;
@@ -397,32 +359,6 @@ export class VisionModel {
 
 const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
 
-/** `input_ids`, its attention mask and the grids of the images in it, as `generate` takes them. */
-function sequenceInputs(ids: readonly bigint[], grids: readonly (readonly [bigint, bigint, bigint])[]) {
-  return {
-    input_ids: new Tensor('int64', BigInt64Array.from(ids), [1, ids.length]),
-    attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-    // A text-only stretch gets no grids: its positions are the plain text positions.
-    ...(grids.length > 0
-      ? { image_grid_thw: new Tensor('int64', BigInt64Array.from(grids.flat()), [grids.length, 3]) }
-      : {}),
-  };
-}
-
-/**
- * Makes every request transformers.js sends abort with `signal` (its file fetches take no signal
- * of their own), until the returned function restores the previous fetch. Loads run one at a time
- * (in the worker's queue, or once in the CLI), so swapping the global for a load is safe.
- */
-function abortFetchesOn(signal: AbortSignal): () => void {
-  const previous = env.fetch;
-  env.fetch = (input: string | URL, init?: RequestInit) =>
-    previous(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
-  return () => {
-    env.fetch = previous;
-  };
-}
-
 /** A logits processor that leaves only the next of `tokens` possible at each step. */
 function forceTokens(tokens: readonly bigint[]): (inputIds: bigint[][], logits: Tensor) => Tensor {
   let step = 0;
@@ -437,40 +373,4 @@ function forceTokens(tokens: readonly bigint[]): (inputIds: bigint[][], logits: 
     }
     return logits;
   };
-}
-
-/**
- * transformers.js 4.3.1 leaves `do_normalize` off when preprocessor_config.json does not set it,
- * where the Python Qwen-VL image processors default to normalising; hub configs that rely on
- * that default (some Qwen3.5 exports) would otherwise feed the vision encoder unnormalised pixels.
- */
-function applyProcessorDefaults(processor: Processor): void {
-  const imageProcessor = processor.image_processor as
-    { config?: { do_normalize?: unknown }; do_normalize?: boolean } | undefined;
-  if (imageProcessor && imageProcessor.config?.do_normalize === undefined) imageProcessor.do_normalize = true;
-}
-
-function describeLoadError(source: string, error: unknown): ModelLoadError {
-  if (error instanceof ModelLoadError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  if (/fetch failed|network|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Failed to fetch/i.test(detail)) {
-    return new ModelLoadError(
-      'model-unreachable',
-      `The model "${source}" could not be downloaded: the Hugging Face hub cannot be reached. Check the internet connection, or use a model that is already on this device.`,
-      { cause: error },
-    );
-  }
-  if (error instanceof ModelFileNotFoundError || /not found|ENOENT|404/i.test(detail)) {
-    const file = /(?:at|from) "?([^"\s]+)"?\.?$/.exec(detail)?.[1];
-    return new ModelLoadError(
-      'model-missing',
-      `The model "${source}" could not be loaded: a required file is missing${file ? ` (${file})` : ''}.`,
-      { cause: error },
-    );
-  }
-  return new ModelLoadError(
-    'model-invalid',
-    `The model "${source}" could not be loaded: one of its files is damaged or not in the expected format (${detail}).`,
-    { cause: error },
-  );
 }

@@ -8,7 +8,9 @@ import type { ImageSource } from '../../src/engine/image.ts';
 import { runVisionThink, type RunRequest } from '../../src/engine/visionthink.ts';
 import type { VisionModel } from '../../src/engine/vision-model.ts';
 import { imageFromBytes } from '../../src/node/sharp-image.ts';
-import { renderSample, type SampleKind } from '../../scripts/samples/test-images.ts';
+import { renderSample, sampleBmp, type SampleKind } from '../../scripts/samples/test-images.ts';
+
+export { sampleBmp };
 
 export const QUESTION = 'What colour is the picture?';
 
@@ -79,33 +81,6 @@ export const outputs = {
   answer: (thought: string, colour: string): string => `<think>${thought}</think><answer>${colour}</answer>`,
   toolCall: (thought: string, body: string): string => `<think>${thought}</think><tool_call>${body}</tool_call>`,
 };
-
-/**
- * A sample image as a 24-bit BMP with the same pixels as `samplePng`: BITMAPINFOHEADER, rows
- * bottom-up in BGR order, each padded to a multiple of 4 bytes.
- */
-export function sampleBmp(kind: SampleKind, colour: string, width: number, height: number): Buffer {
-  const { data } = renderSample(kind, colour, width, height);
-  const stride = Math.ceil((width * 3) / 4) * 4;
-  const pixels = Buffer.alloc(stride * height);
-  for (let y = 0; y < height; y++) {
-    const row = (height - 1 - y) * stride;
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      pixels.set([data[i + 2] ?? 0, data[i + 1] ?? 0, data[i] ?? 0], row + x * 3);
-    }
-  }
-  const header = Buffer.alloc(54);
-  header.write('BM', 0, 'latin1');
-  header.writeUInt32LE(54 + pixels.length, 2);
-  header.writeUInt32LE(54, 10);
-  header.writeUInt32LE(40, 14);
-  header.writeInt32LE(width, 18);
-  header.writeInt32LE(height, 22);
-  header.writeUInt16LE(1, 26);
-  header.writeUInt16LE(24, 28);
-  return Buffer.concat([header, pixels]);
-}
 
 /** One image of an ICO file, with the size and bit depth its directory entry gives. */
 export interface IconImage {
