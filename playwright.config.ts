@@ -73,7 +73,9 @@ export default defineConfig({
   projects: [
     {
       name: 'webgpu',
-      testIgnore: 'subpath.spec.ts',
+      // Layout and the first visit do not depend on the backend: they run in the WASM project,
+      // where a question takes seconds instead of SwiftShader's tens of seconds.
+      testIgnore: ['subpath.spec.ts', 'layout.spec.ts', 'first-visit.spec.ts'],
       use: { browserName: 'chromium', launchOptions: { executablePath, args: ['--enable-unsafe-webgpu', ...quiet] } },
     },
     {

@@ -40,7 +40,11 @@ window.__isolationSettled = new Promise((settle) => {
   const register = sw.register.bind(sw);
   sw.register = (...args) => {
     const registering = register(...args);
-    registering.catch(() => settle('failed'));
+    registering.then(
+      // Already controlled yet not isolated: this browser does not isolate through the worker.
+      () => { if (sw.controller) settle('unavailable'); },
+      () => settle('failed'),
+    );
     return registering;
   };
   setTimeout(() => settle('timeout'), ${String(ISOLATION_WAIT_MS)});

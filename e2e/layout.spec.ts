@@ -5,6 +5,7 @@
  * image-address field shows beside the field, not out of sight at the top of the page.
  */
 import { expect, RUN_TIMEOUT, test, type App } from './support/app.ts';
+import { MODEL_REGISTRY } from '../src/engine/model-registry.ts';
 import { sampleImage } from './support/images.ts';
 
 const WIDTHS = [320, 360, 375, 414, 600, 768, 1024, 1200, 1280, 1440, 1920];
@@ -62,6 +63,19 @@ test('nothing scrolls sideways from 320 px up, light and dark, before and after 
   await expectNoSidewaysScroll(app, WIDTHS);
 });
 
+test('every model name can be read whole in Settings, in the narrow side column and on a phone', async ({ app }) => {
+  await app.open();
+  for (const width of [320, 1200, 1280]) {
+    await app.page.setViewportSize({ width, height: 900 });
+    for (const entry of MODEL_REGISTRY) {
+      const name = app.byId('model').getByText(entry.label, { exact: true });
+      await expect(name, `${entry.label} at ${width} px`).toBeVisible();
+      // Its whole text fits the box it is shown in.
+      expect(await name.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(true);
+    }
+  }
+});
+
 test('on a phone, an error of the image address shows beside the field and is announced', async ({ app }) => {
   await app.page.setViewportSize(PHONE);
   await app.open();
@@ -110,6 +124,7 @@ test('on a phone, Ask brings the answer into view once, and scrolling away is no
   await expect(answer.getByRole('heading', { name: 'Answer' })).toBeInViewport();
 
   // The person scrolls back up while the model writes: the page stays where they put it.
+  await app.page.mouse.move(PHONE.width / 2, PHONE.height / 2);
   await app.page.mouse.wheel(0, -20_000);
   await expect.poll(() => app.page.evaluate(() => window.scrollY)).toBe(0);
   const positions = await app.page.evaluate(

@@ -10,9 +10,9 @@ import { expectedTokens, sampleImage } from './support/images.ts';
 /** When Stop is clicked, as fractions of an uninterrupted run of the same question. */
 const STOP_AT = {
   // WASM runs take a few seconds: many clicks, spread over the whole run.
-  wasm: [0.04, 0.15, 0.27, 0.39, 0.52, 0.64, 0.77],
-  // SwiftShader spends most of a 20-50 s run in two prefills: fewer clicks, still spread out.
-  webgpu: [0.06, 0.33, 0.58, 0.8],
+  wasm: [0.04, 0.15, 0.26, 0.37, 0.48, 0.59, 0.7],
+  // SwiftShader spends most of a 20-40 s run in two prefills: fewer clicks, still spread out.
+  webgpu: [0.06, 0.27, 0.48, 0.7],
 } as const;
 
 interface StopOutcome {
@@ -109,10 +109,17 @@ test('Stop at arbitrary moments ends the run wherever it is, says so everywhere,
   const fractions = app.project === 'webgpu' ? STOP_AT.webgpu : STOP_AT.wasm;
   const byPhase: Record<string, number[]> = {};
   let stops = 0;
+  // The warm-up and the timed run.
+  let answered = 2;
   for (const fraction of fractions) {
     const outcome = await askThenStopAfter(app, Math.round(fraction * runMs));
     test.info().annotations.push({ type: `Stop at ${fraction} of the run`, description: JSON.stringify(outcome) });
     if (!outcome.clicked) continue;
+    // A click during the last tokens of the answer may lose the race to it, fairly: nowhere else.
+    if (outcome.status === 'done' && outcome.phase === 'round-2:decode') {
+      answered++;
+      continue;
+    }
     stops++;
     (byPhase[outcome.phase] ??= []).push(Math.round(outcome.clickToIdleMs));
 
@@ -138,11 +145,12 @@ test('Stop at arbitrary moments ends the run wherever it is, says so everywhere,
   await app.ask('What colour is this image?');
   await app.expectAnswer('green');
   await app.expectMeter(expected);
-  await expect(app.page.getByTestId('session.questions')).toHaveAttribute('data-value', '3');
+  answered++;
+  await expect(app.page.getByTestId('session.questions')).toHaveAttribute('data-value', String(answered));
   await app.expectSession({
-    used: 3 * expected.used,
-    baseline: 3 * expected.baseline,
-    saved: 3 * expected.saved,
-    escalations: 3,
+    used: answered * expected.used,
+    baseline: answered * expected.baseline,
+    saved: answered * expected.saved,
+    escalations: answered,
   });
 });

@@ -85,7 +85,9 @@ export function AnswerView() {
           {running && view.answer === null && <p className="muted">Working…</p>}
           {status === 'stopped' && (
             <p className="muted" data-testid="answer.stopped">
-              Stopped before the model finished: there is no answer.
+              {view.answer === null
+                ? 'Stopped before the model finished: there is no answer.'
+                : 'Stopped before the model finished its answer.'}
             </p>
           )}
           {status === 'done' && view.answer === null && (

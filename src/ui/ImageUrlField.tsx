@@ -17,12 +17,9 @@ export function ImageUrlField() {
   const inputId = useId();
   const errorId = useId();
 
-  const load = (address: string): void => {
-    void openImageUrl(address);
-  };
   const onSubmit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    load(url);
+    void openImageUrl(url);
   };
 
   return (
@@ -52,8 +49,9 @@ export function ImageUrlField() {
       {/* Always in the page, so screen readers announce the message when it appears. */}
       <div role="alert" className="field-error-slot">
         {error && (
-          <p id={errorId} className="field-error" data-testid="image-url.error" data-code={error.code}>
-            {error.message}
+          <p className="field-error" data-testid="image-url.error" data-code={error.code}>
+            {/* The field is described by the message alone, not by the button after it. */}
+            <span id={errorId}>{error.message}</span>
             {error.retryable && (
               <>
                 {' '}
