@@ -108,14 +108,22 @@ export function sampleBmp(kind: SampleKind, colour: string, width: number, heigh
       pixels.set([data[i + 2] ?? 0, data[i + 1] ?? 0, data[i] ?? 0], row + x * 3);
     }
   }
+  return Buffer.concat([bmpHeader(width, height, pixels.length), pixels]);
+}
+
+/**
+ * The 54-byte header of a 24-bit BMP (BITMAPINFOHEADER) of `width` × `height` whose pixel rows
+ * take `pixelBytes` (0 for a header that claims a size with nothing after it).
+ */
+export function bmpHeader(width: number, height: number, pixelBytes = 0): Buffer {
   const header = Buffer.alloc(54);
   header.write('BM', 0, 'latin1');
-  header.writeUInt32LE(54 + pixels.length, 2);
+  header.writeUInt32LE(54 + pixelBytes, 2);
   header.writeUInt32LE(54, 10);
   header.writeUInt32LE(40, 14);
   header.writeInt32LE(width, 18);
   header.writeInt32LE(height, 22);
   header.writeUInt16LE(1, 26);
   header.writeUInt16LE(24, 28);
-  return Buffer.concat([header, pixels]);
+  return header;
 }

@@ -1,22 +1,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { bmpHeader } from '../../scripts/samples/test-images.ts';
 import { InvalidImageError } from './errors.ts';
 import { IMAGE_FILE_ACCEPT, IMAGE_FORMATS, imageFormatList, readImageHeader } from './image.ts';
 
 const REASON = 'the reason';
-
-/** A 54-byte BMP header (BITMAPINFOHEADER) claiming `width` × `height`; no pixels follow. */
-function bmpHeader(width: number, height: number): Uint8Array {
-  const bytes = Buffer.alloc(54);
-  bytes.write('BM', 0, 'latin1');
-  bytes.writeUInt32LE(54, 10);
-  bytes.writeUInt32LE(40, 14);
-  bytes.writeInt32LE(width, 18);
-  bytes.writeInt32LE(height, 22);
-  bytes.writeUInt16LE(1, 26);
-  bytes.writeUInt16LE(24, 28);
-  return bytes;
-}
 
 /** An ICO directory with entries of the given sizes (0 stands for 256, as in the format). */
 function icoDirectory(sizes: [number, number][]): Uint8Array {

@@ -16,11 +16,21 @@ import {
 } from '../state/index.ts';
 import { formatBytes } from './format.ts';
 
+/** The way out when the model cannot or should not download: the test model that ships with the app. */
+function OfflineModelButton({ modelId }: { modelId: string }) {
+  const useOfflineModel = useAppStore((s) => s.useOfflineModel);
+  if (modelId === TEST_MODEL_ID) return null;
+  return (
+    <button type="button" data-testid="model.offline" onClick={useOfflineModel}>
+      Use the offline test model instead
+    </button>
+  );
+}
+
 function CancelledCard() {
   const choice = useAppStore(selectSelectedModel);
   const stored = useAppStore((s) => s.storage.models.some((m) => m.id === s.model.selectedId && m.complete));
   const loadModel = useAppStore((s) => s.loadModel);
-  const useOfflineModel = useAppStore((s) => s.useOfflineModel);
   if (!choice) return null;
   return (
     <section className="download-card" aria-labelledby="download-heading" data-testid="model.cancelled">
@@ -32,11 +42,7 @@ function CancelledCard() {
         <button type="button" className="primary" data-testid="model.reload" onClick={loadModel}>
           {isBundled(choice) || stored ? 'Load again' : 'Download again'}
         </button>
-        {choice.id !== TEST_MODEL_ID && (
-          <button type="button" data-testid="model.offline" onClick={useOfflineModel}>
-            Use the offline test model instead
-          </button>
-        )}
+        <OfflineModelButton modelId={choice.id} />
       </div>
     </section>
   );
@@ -50,7 +56,6 @@ function ConfirmCard() {
   const fallback = useAppStore((s) => (s.model.fallback?.needsDownload ? s.model.fallback : null));
   const estimate = useAppStore((s) => s.storage.estimate);
   const loadModel = useAppStore((s) => s.loadModel);
-  const useOfflineModel = useAppStore((s) => s.useOfflineModel);
   const probeSize = useAppStore((s) => s.probeDownloadSize);
   const rung = device?.rung;
   useEffect(() => {
@@ -101,11 +106,7 @@ function ConfirmCard() {
         <button type="button" className="primary" data-testid="model.download" onClick={loadModel}>
           Download and load
         </button>
-        {choice.id !== TEST_MODEL_ID && (
-          <button type="button" data-testid="model.offline" onClick={useOfflineModel}>
-            Use the offline test model instead
-          </button>
-        )}
+        <OfflineModelButton modelId={choice.id} />
       </div>
     </section>
   );

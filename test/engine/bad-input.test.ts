@@ -14,6 +14,7 @@ import { EngineError, ModelLoadError } from '../../src/engine/errors.ts';
 import type { ImageSource } from '../../src/engine/image.ts';
 import { askVisionThink, type RunRequest } from '../../src/engine/visionthink.ts';
 import type { VisionModel } from '../../src/engine/vision-model.ts';
+import { bmpHeader } from '../../scripts/samples/test-images.ts';
 import { loadModelForNode } from '../../src/node/load-model.ts';
 import { TEST_MODEL_DIR } from '../../src/node/paths.ts';
 import { imageFromBytes } from '../../src/node/sharp-image.ts';
@@ -88,17 +89,7 @@ function claimedPng(width: number, height: number): Buffer {
 }
 
 /** A BMP header (BITMAPINFOHEADER, 24-bit) claiming `width` × `height`, with no pixels after it. */
-function claimedBmp(width: number, height: number): Buffer {
-  const header = Buffer.alloc(54);
-  header.write('BM', 0, 'latin1');
-  header.writeUInt32LE(54, 10);
-  header.writeUInt32LE(40, 14);
-  header.writeInt32LE(width, 18);
-  header.writeInt32LE(height, 22);
-  header.writeUInt16LE(1, 26);
-  header.writeUInt16LE(24, 28);
-  return header;
-}
+const claimedBmp = (width: number, height: number): Buffer => bmpHeader(width, height);
 
 /** Runs `request` to its end; the run must end with a single error event, which is returned. */
 async function runError(request: RunRequest) {
