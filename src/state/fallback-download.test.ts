@@ -140,6 +140,8 @@ describe('a fallback that needs a download', () => {
     client.emit({ type: 'loaded', requestId: reload, modelId: 'hub-model', geometry: TEST_GEOMETRY, device: GPU });
     expect(client.count('run')).toBe(2);
     expect(client.calls.at(-1)).toMatchObject({ type: 'run', question: 'What colour?', imageId: 7 });
+    // Asked by the app, not by the person: the page is not scrolled for it.
+    expect(store.getState().run).toMatchObject({ status: 'running', resumed: true });
     expect(store.getState().model.resumeQuestion).toBeNull();
     expect(store.getState().draft).toBe('And the border?');
   });
@@ -231,5 +233,34 @@ describe('choosing another model while one downloads from the hub', () => {
     expect(store.getState().model).toMatchObject({ selectedId: 'hub-model', status: 'checking', pendingSwitch: null });
     await flush();
     expect(store.getState().model.status).toBe('confirm');
+  });
+
+  it('the question goes away with the download: loaded, cancelled or failed', async () => {
+    for (const end of ['loaded', 'cancelled', 'failed'] as const) {
+      const { store, client } = await loadedOnF16(hubSizes());
+      store.getState().loadModel();
+      const load = client.last('load');
+      store.getState().selectModel('visionthink-test');
+      expect(store.getState().model.pendingSwitch).toBe('visionthink-test');
+      if (end === 'loaded') {
+        client.emit({ type: 'loaded', requestId: load, modelId: 'hub-model', geometry: TEST_GEOMETRY, device: F16 });
+      } else if (end === 'cancelled') {
+        store.getState().cancelLoad();
+      } else {
+        client.emit({ type: 'failed', requestId: load, error: { code: 'model-unreachable', message: 'offline' } });
+      }
+      expect(store.getState().model.pendingSwitch, end).toBeNull();
+    }
+  });
+
+  it('a hub model loading from the browser’s storage is replaced without asking', async () => {
+    const storage = new FakeStorage();
+    storage.files = expectedFiles(HUB, 'webgpu-f16').map((file) => ({ url: `${PREFIX}${file}`, bytes: 1000 }));
+    const { store, client } = await loadedOnF16({}, storage);
+    await store.getState().refreshStorage();
+    store.getState().loadModel();
+    store.getState().selectModel('visionthink-test');
+    expect(store.getState().model).toMatchObject({ selectedId: 'visionthink-test', pendingSwitch: null });
+    expect(client.count('cancel-load')).toBeGreaterThan(0);
   });
 });

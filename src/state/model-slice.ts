@@ -69,9 +69,15 @@ export interface ModelSlice {
   /**
    * Chooses another model and gets it ready: a model shipped with the app or already in the
    * browser's cache loads at once, one that must be downloaded waits for `loadModel` (status
-   * `confirm`). Ignores unknown ids.
+   * `confirm`). While another model downloads from the hub, the choice waits in `pendingSwitch`
+   * for `confirmSwitch`. Ignores unknown ids.
    */
   selectModel: (id: string) => void;
+  /**
+   * After a cancelled load whose device stepped down meanwhile to files not agreed to: back to the
+   * confirmation, with their size (instead of downloading them straight away).
+   */
+  askToDownload: () => void;
   /** Switches to the test model that ships with the app (works without the hub). */
   useOfflineModel: () => void;
   /** Switches to the model chosen while another downloaded (`pendingSwitch`), cancelling that download. */
@@ -190,7 +196,8 @@ export const createModelSlice =
           return;
         }
         const downloading = model.choices.find((candidate) => candidate.id === model.selectedId);
-        if (model.status === 'loading' && downloading && !isBundled(downloading)) {
+        const fromStorage = get().storage.models.some((cached) => cached.id === model.selectedId && cached.complete);
+        if (model.status === 'loading' && downloading && !isBundled(downloading) && !fromStorage) {
           set((state) => ({ model: { ...state.model, pendingSwitch: id } }));
           return;
         }
@@ -202,6 +209,10 @@ export const createModelSlice =
       },
       keepDownloading: () => {
         set((state) => ({ model: { ...state.model, pendingSwitch: null } }));
+      },
+      askToDownload: () => {
+        if (get().model.status !== 'cancelled') return;
+        set((state) => ({ model: { ...state.model, status: 'confirm' } }));
       },
       loadIfStored: () => {
         const { model } = get();
@@ -232,7 +243,15 @@ export const createModelSlice =
         client.cancelLoad();
         // The worker confirms with an `aborted` failure, which this state already says.
         set((state) => ({
-          model: { ...state.model, status: 'cancelled', files: [], sizes: {}, progressAt: null, error: null },
+          model: {
+            ...state.model,
+            status: 'cancelled',
+            files: [],
+            sizes: {},
+            progressAt: null,
+            error: null,
+            pendingSwitch: null,
+          },
         }));
       },
       dismissFallback: () => {
@@ -261,14 +280,16 @@ export function sizesLearned(state: AppState, message: Message<'load-sizes'>): S
  * (its progress and `loaded` follow under the same request id).
  */
 export function fellBack(state: AppState, message: Message<'fallback'>, deps: AppDependencies): StateChange {
-  // After a Cancel nothing is loaded again, whatever the worker was doing.
-  if (state.model.requestId !== message.requestId || state.model.status === 'cancelled') return null;
+  if (state.model.requestId !== message.requestId) return null;
   const duringRun = message.runRequestId !== null;
+  const cancelled = state.model.status === 'cancelled';
   return {
     model: {
       ...state.model,
+      // After a Cancel nothing loads again, but the device the worker moved to is remembered.
       // Files the person has not agreed to download: ask first, as for the first download.
-      status: message.needsDownload ? 'confirm' : 'loading',
+      status: cancelled ? 'cancelled' : message.needsDownload ? 'confirm' : 'loading',
+      pendingSwitch: null,
       device: message.device,
       files: [],
       sizes: {},
@@ -316,6 +337,8 @@ export function modelLoaded(state: AppState, message: Message<'loaded'>, deps: A
       geometry: message.geometry,
       loadMs: startedAt === null ? null : deps.now() - startedAt,
       error: null,
+      // Nothing downloads any more: a choice that waited for the download is free to be made again.
+      pendingSwitch: null,
     },
     settings: {
       ...state.settings,
@@ -339,8 +362,8 @@ export function modelFailed(state: AppState, message: Message<'failed'>): StateC
   if (message.error.code === 'needs-download') return null;
   // The worker confirming a cancel is not an error.
   if (state.model.status === 'cancelled' || message.error.code === 'aborted') {
-    return { model: { ...state.model, status: 'cancelled', error: null } };
+    return { model: { ...state.model, status: 'cancelled', error: null, pendingSwitch: null } };
   }
   const { error, errorSeq } = newError(state, message.error.code, message.error.message);
-  return { errorSeq, model: { ...state.model, status: 'error', error } };
+  return { errorSeq, model: { ...state.model, status: 'error', error, pendingSwitch: null } };
 }

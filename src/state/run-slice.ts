@@ -46,6 +46,8 @@ export interface RunState {
   maxVisualTokens: number | null;
   /** Stop was pressed; the run ends at the engine's next check. */
   stopping: boolean;
+  /** Asked again by the app (after a fallback download), not by the person pressing Ask. */
+  resumed: boolean;
   plan: RunPlan | null;
   rounds: readonly RoundTrace[];
   /** The engine's totals after the latest finished round. */
@@ -64,8 +66,11 @@ export interface RunSlice {
   draft: string;
   run: RunState;
   setDraft: (text: string) => void;
-  /** Asks about the current image with the current settings; a running run is replaced. */
-  ask: (question: string) => void;
+  /**
+   * Asks about the current image with the current settings; a running run is replaced.
+   * `resumed`: the app asks again on its own (the page then stays where the person has it).
+   */
+  ask: (question: string, options?: { resumed?: boolean }) => void;
   /** Asks the engine to stop the run; it ends as `stopped` when the engine confirms. */
   stop: () => void;
 }
@@ -79,6 +84,7 @@ export function idleRun(): RunState {
     policy: null,
     maxVisualTokens: null,
     stopping: false,
+    resumed: false,
     plan: null,
     rounds: [],
     totals: null,
@@ -123,7 +129,7 @@ export const createRunSlice =
     setDraft: (text) => {
       set({ draft: text });
     },
-    ask: (question) => {
+    ask: (question, options) => {
       const text = question.trim();
       if (text === '') return;
       const state = get();
@@ -150,6 +156,7 @@ export const createRunSlice =
           imageId: image.imageId,
           policy,
           maxVisualTokens,
+          resumed: options?.resumed ?? false,
           startedAt: deps.now(),
         },
       });

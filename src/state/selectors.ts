@@ -15,6 +15,12 @@ import { askBlocker, type RunState } from './run-slice.ts';
 import type { SessionState } from './session-slice.ts';
 import { budgetLimits } from './settings-slice.ts';
 
+/** Whether a question interrupted for a fallback download will be asked again (its image is still shown). */
+export function selectResumesQuestion(state: AppState): boolean {
+  const resume = state.model.resumeQuestion;
+  return resume !== null && resume.imageId === state.image.current?.imageId;
+}
+
 /** Why Ask is not possible now (for people), or null. */
 export const selectAskBlocker = askBlocker;
 

@@ -50,7 +50,7 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
       if (resumeQuestion !== null && state.model.status === 'ready') {
         store.setState((current) => ({ model: { ...current.model, resumeQuestion: null } }));
         if (state.image.current?.imageId === resumeQuestion.imageId) {
-          state.ask(resumeQuestion.question);
+          state.ask(resumeQuestion.question, { resumed: true });
           store.setState({ draft: state.draft });
         }
       }

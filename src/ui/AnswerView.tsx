@@ -43,9 +43,10 @@ export function AnswerView() {
   const status = useAppStore((s) => s.run.status);
   const question = useAppStore((s) => s.run.question);
   const running = status === 'running';
-  const runningId = useAppStore((s) => (s.run.status === 'running' ? s.run.requestId : null));
+  const runningId = useAppStore((s) => (s.run.status === 'running' && !s.run.resumed ? s.run.requestId : null));
   const section = useRef<HTMLElement>(null);
-  // A new run brings the answer into view (once), so a phone shows it without searching.
+  // A new run the person asked for brings the answer into view (once), so a phone shows it
+  // without searching; one the app asks again on its own leaves the page where it is.
   useBringIntoViewOnStart(section, runningId);
 
   return (

@@ -10,6 +10,7 @@ import {
   isBundled,
   selectDownloadBytes,
   selectDownloadSizeStatus,
+  selectResumesQuestion,
   selectSelectedModel,
   TEST_MODEL_ID,
   useAppStore,
@@ -31,6 +32,9 @@ function CancelledCard() {
   const choice = useAppStore(selectSelectedModel);
   const stored = useAppStore((s) => s.storage.models.some((m) => m.id === s.model.selectedId && m.complete));
   const loadModel = useAppStore((s) => s.loadModel);
+  const askToDownload = useAppStore((s) => s.askToDownload);
+  // The device stepped down meanwhile to files not agreed to: ask again, with their size.
+  const mustAsk = useAppStore((s) => s.model.fallback?.needsDownload === true);
   if (!choice) return null;
   return (
     <section className="download-card" aria-labelledby="download-heading" data-testid="model.cancelled">
@@ -39,7 +43,12 @@ function CancelledCard() {
       </h2>
       <p className="muted">Load it again to ask about images with it, or choose another model in Settings.</p>
       <div className="inline-row">
-        <button type="button" className="primary" data-testid="model.reload" onClick={loadModel}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="model.reload"
+          onClick={mustAsk ? askToDownload : loadModel}
+        >
           {isBundled(choice) || stored ? 'Load again' : 'Download again'}
         </button>
         <OfflineModelButton modelId={choice.id} />
@@ -57,6 +66,7 @@ function ConfirmCard() {
   const estimate = useAppStore((s) => s.storage.estimate);
   const loadModel = useAppStore((s) => s.loadModel);
   const probeSize = useAppStore((s) => s.probeDownloadSize);
+  const resumes = useAppStore(selectResumesQuestion);
   const rung = device?.rung;
   useEffect(() => {
     void probeSize();
@@ -87,7 +97,7 @@ function ConfirmCard() {
         <p>
           The GPU could not run the model ({fallback.reason}). To go on one step down, {choice.label} needs other files:
           about <strong data-testid="model.size">{size}</strong>, from the Hugging Face hub.
-          {fallback.duringRun ? ' Your question is asked again once it has loaded.' : ''}
+          {resumes ? ' Your question is asked again once it has loaded.' : ''}
         </p>
       ) : (
         <p>

@@ -3,7 +3,7 @@
  * a given size, already stored, or shipped with the app). A radio group rather than a menu: the
  * names and sizes wrap instead of being cut off in a narrow column.
  */
-import { useId } from 'react';
+import { useId, useRef } from 'react';
 import type { ModelAvailability } from '../state/index.ts';
 import { selectModelOptions, selectSelectedModel, useAppStore } from '../state/index.ts';
 import { formatBytes } from './format.ts';
@@ -28,14 +28,24 @@ export function ModelPicker() {
   const selectedId = useAppStore((s) => s.model.selectedId);
   const selected = useAppStore(selectSelectedModel);
   const selectModel = useAppStore((s) => s.selectModel);
-  const pending = useAppStore((s) => s.model.choices.find((choice) => choice.id === s.model.pendingSwitch) ?? null);
+  const pending = useAppStore((s) =>
+    s.model.status === 'loading'
+      ? (s.model.choices.find((choice) => choice.id === s.model.pendingSwitch) ?? null)
+      : null,
+  );
   const confirmSwitch = useAppStore((s) => s.confirmSwitch);
   const keepDownloading = useAppStore((s) => s.keepDownloading);
   const name = useId();
   const noteId = useId();
+  const list = useRef<HTMLFieldSetElement>(null);
+  /** Answers the prompt; its buttons go away, so focus moves to the model then in use. */
+  const answer = (choose: () => void, inUse: string) => () => {
+    choose();
+    list.current?.querySelector<HTMLInputElement>(`input[value="${CSS.escape(inUse)}"]`)?.focus();
+  };
 
   return (
-    <fieldset className="model-picker" data-testid="model" data-value={selectedId} aria-describedby={noteId}>
+    <fieldset ref={list} className="model-picker" data-testid="model" data-value={selectedId} aria-describedby={noteId}>
       <legend>Model</legend>
       {options.map(({ choice, availability }) => (
         <label key={choice.id} className="model-option" data-model-id={choice.id}>
@@ -44,7 +54,8 @@ export function ModelPicker() {
             name={name}
             value={choice.id}
             data-testid="model.option"
-            checked={choice.id === selectedId}
+            // The model asked about shows as chosen, so going back to the one in use withdraws it.
+            checked={choice.id === (pending?.id ?? selectedId)}
             onChange={() => {
               selectModel(choice.id);
             }}
@@ -57,21 +68,24 @@ export function ModelPicker() {
           </span>
         </label>
       ))}
-      {pending && selected && (
-        <div className="notice switch-notice" role="status" data-testid="model.switch">
-          <p>
-            {selected.label} is still downloading. Stop the download and use {pending.label} instead?
-          </p>
+      <div className={pending ? 'notice switch-notice' : undefined} data-testid={pending ? 'model.switch' : undefined}>
+        {/* Always in the page and empty until it asks, so screen readers announce the question. */}
+        <p role="status">
+          {pending && selected
+            ? `${selected.label} is still downloading. Stop the download and use ${pending.label} instead?`
+            : ''}
+        </p>
+        {pending && (
           <div className="inline-row">
-            <button type="button" data-testid="model.switch.confirm" onClick={confirmSwitch}>
+            <button type="button" data-testid="model.switch.confirm" onClick={answer(confirmSwitch, pending.id)}>
               Stop and switch
             </button>
-            <button type="button" data-testid="model.switch.keep" onClick={keepDownloading}>
+            <button type="button" data-testid="model.switch.keep" onClick={answer(keepDownloading, selectedId)}>
               Keep downloading
             </button>
           </div>
-        </div>
-      )}
+        )}
+      </div>
       <p id={noteId} className="muted" data-testid="model.note">
         {selected?.note}
       </p>

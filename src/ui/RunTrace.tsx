@@ -3,7 +3,7 @@
  * the model saw), its size and visual tokens, the phase while running, and the decision.
  */
 import type { RoundTrace, RunStatus } from '../state/index.ts';
-import { selectMeter, useAppStore } from '../state/index.ts';
+import { selectMeter, selectResumesQuestion, useAppStore } from '../state/index.ts';
 import { formatMs, formatSize } from './format.ts';
 import { DECISION_LABELS, PHASE_LABELS, STOPPED_PHASE_LABELS } from './labels.ts';
 
@@ -90,7 +90,7 @@ function endingNote(escalated: boolean, fullTokens: number): string {
 export function RunTrace() {
   const run = useAppStore((s) => s.run);
   const meter = useAppStore(selectMeter);
-  const resumes = useAppStore((s) => s.model.resumeQuestion !== null);
+  const resumes = useAppStore(selectResumesQuestion);
   const rounds = run.rounds.filter((trace) => trace.started);
 
   return (
