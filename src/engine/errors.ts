@@ -75,6 +75,9 @@ export class NeedsDownloadError extends EngineError {
   }
 }
 
+/** What a cancelled model load says (see `AbortedError`). */
+export const DOWNLOAD_CANCELLED = 'The model download was cancelled.';
+
 /** The run (or a model load) was cancelled through its AbortSignal. */
 export class AbortedError extends EngineError {
   override readonly name = 'AbortedError';

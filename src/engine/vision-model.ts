@@ -16,7 +16,7 @@ import {
   type PreTrainedModel,
   type Processor,
 } from '@huggingface/transformers';
-import { AbortedError, ModelLoadError, toEngineError } from './errors.ts';
+import { AbortedError, DOWNLOAD_CANCELLED, ModelLoadError, toEngineError } from './errors.ts';
 import type { PixelImage } from './image.ts';
 import { installKvContinuation } from './kv-continuation.ts';
 import { geometryFromPreprocessorConfig, type ImageGeometry } from './visual-tokens.ts';
@@ -172,7 +172,7 @@ export class VisionModel {
       ...(progress_callback ? { progress_callback } : {}),
     };
     const { signal } = options;
-    const cancelled = (): AbortedError => new AbortedError('The model download was cancelled.');
+    const cancelled = (): AbortedError => new AbortedError(DOWNLOAD_CANCELLED);
     if (signal?.aborted) throw cancelled();
     const restoreFetch = signal ? abortFetchesOn(signal) : () => undefined;
     try {

@@ -11,4 +11,4 @@ export { selectImageStaysLocal, selectShareHash } from './share-slice.ts';
 export { createAppStore } from './store.ts';
 export { AppStoreContext, useAppStore } from './use-app-store.ts';
 export { isBundled, TEST_MODEL_ID } from './model-choices.ts';
-export type { CachedModel } from './storage-slice.ts';
+export { isStored, type CachedModel } from './storage-slice.ts';

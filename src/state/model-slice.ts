@@ -1,5 +1,6 @@
 /** The model: which one, loading progress per file, the device it runs on, its image geometry. */
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
+import type { Rung } from '../engine/device-ladder.ts';
 import type { DeviceInfo, WorkerMessage } from '../protocol/messages.ts';
 import type { AppState, Slice, SliceContext, StateChange } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
@@ -7,6 +8,7 @@ import { newError, type AppError } from './errors.ts';
 import { probeDownloadBytes } from './download-size.ts';
 import { isBundled, TEST_MODEL_ID, toModelChoice, type AppModelChoice } from './model-choices.ts';
 import { clampBudget } from './settings-slice.ts';
+import { isStored } from './storage-slice.ts';
 
 /**
  * `checking`: looking in the browser's cache for the selected model; `confirm`: it must be
@@ -62,6 +64,9 @@ export interface ModelState {
   probedBytes: Readonly<Record<string, number | 'checking' | 'unknown'>>;
 }
 
+/** The key of `probedBytes` for model `id` on `rung`. */
+export const probeKey = (id: string, rung: Rung): string => `${id}@${rung}`;
+
 export interface ModelSlice {
   model: ModelState;
   /** Loads the selected model (again, after a failure); downloads it when it is not cached. */
@@ -110,7 +115,7 @@ export const createModelSlice =
       const state = get();
       // Another model was chosen meanwhile.
       if (state.model.selectedId !== id || state.model.status !== 'checking') return;
-      if (state.storage.models.some((cached) => cached.id === id && cached.complete)) state.loadModel();
+      if (isStored(state, id)) state.loadModel();
       else set({ model: { ...state.model, status: 'confirm' } });
     };
 
@@ -196,7 +201,7 @@ export const createModelSlice =
           return;
         }
         const downloading = model.choices.find((candidate) => candidate.id === model.selectedId);
-        const fromStorage = get().storage.models.some((cached) => cached.id === model.selectedId && cached.complete);
+        const fromStorage = isStored(get(), model.selectedId);
         if (model.status === 'loading' && downloading && !isBundled(downloading) && !fromStorage) {
           set((state) => ({ model: { ...state.model, pendingSwitch: id } }));
           return;
@@ -228,7 +233,7 @@ export const createModelSlice =
         const choice = model.choices.find((candidate) => candidate.id === model.selectedId);
         const rung = model.device?.rung ?? 'wasm';
         if (!choice || isBundled(choice) || choice.rungs[rung].downloadBytes !== null) return;
-        const key = `${choice.id}@${rung}`;
+        const key = probeKey(choice.id, rung);
         // Asked already (or being asked); an unknown size is asked again, the hub may be back.
         const known = model.probedBytes[key];
         if (known !== undefined && known !== 'unknown') return;

@@ -68,7 +68,8 @@ export interface RunSlice {
   setDraft: (text: string) => void;
   /**
    * Asks about the current image with the current settings; a running run is replaced.
-   * `resumed`: the app asks again on its own (the page then stays where the person has it).
+   * `resumed`: the app asks again on its own (the question box and the page stay as the person
+   * has them).
    */
   ask: (question: string, options?: { resumed?: boolean }) => void;
   /** Asks the engine to stop the run; it ends as `stopped` when the engine confirms. */
@@ -146,8 +147,10 @@ export const createRunSlice =
       revokeRunUrls(state.run, deps);
       const { policy, maxVisualTokens } = state.settings;
       const requestId = client.run({ imageId: image.imageId, question: text, policy, maxVisualTokens });
+      const resumed = options?.resumed ?? false;
       set({
-        draft: question,
+        // A question the app asks again leaves the box as the person left it.
+        draft: resumed ? state.draft : question,
         run: {
           ...idleRun(),
           status: 'running',
@@ -156,7 +159,7 @@ export const createRunSlice =
           imageId: image.imageId,
           policy,
           maxVisualTokens,
-          resumed: options?.resumed ?? false,
+          resumed,
           startedAt: deps.now(),
         },
       });

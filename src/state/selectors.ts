@@ -10,10 +10,11 @@ import type { AppState } from './app-state.ts';
 import { visibleError } from './error-slice.ts';
 import { memoSelector } from './memo.ts';
 import { isBundled, type AppModelChoice } from './model-choices.ts';
-import type { FileProgress } from './model-slice.ts';
+import { probeKey, type FileProgress } from './model-slice.ts';
 import { askBlocker, type RunState } from './run-slice.ts';
 import type { SessionState } from './session-slice.ts';
 import { budgetLimits } from './settings-slice.ts';
+import { isStored } from './storage-slice.ts';
 
 /** Whether a question interrupted for a fallback download will be asked again (its image is still shown). */
 export function selectResumesQuestion(state: AppState): boolean {
@@ -95,17 +96,20 @@ export function selectLoadEtaMs(state: AppState): number | null {
 /** What loading the selected model would download on this device's rung (approximate, from the registry). */
 export function selectDownloadBytes(state: AppState): number | null {
   const choice = selectSelectedModel(state);
-  if (!choice) return null;
+  return choice ? downloadBytes(state, choice) : null;
+}
+
+/** What `choice` downloads on this device: the registry's size, else the one the hub gave. */
+function downloadBytes(state: AppState, choice: AppModelChoice): number | null {
   const rung = state.model.device?.rung ?? 'wasm';
-  const probed = state.model.probedBytes[`${choice.id}@${rung}`];
+  const probed = state.model.probedBytes[probeKey(choice.id, rung)];
   return choice.rungs[rung].downloadBytes ?? (typeof probed === 'number' ? probed : null);
 }
 
 /** Whether the selected model's size on this device is known, being asked of the hub, or not known. */
 export function selectDownloadSizeStatus(state: AppState): 'known' | 'checking' | 'unknown' {
   if (selectDownloadBytes(state) !== null) return 'known';
-  const choice = selectSelectedModel(state);
-  const probed = state.model.probedBytes[`${choice?.id ?? ''}@${state.model.device?.rung ?? 'wasm'}`];
+  const probed = state.model.probedBytes[probeKey(state.model.selectedId, state.model.device?.rung ?? 'wasm')];
   return probed === 'checking' ? 'checking' : 'unknown';
 }
 
@@ -117,13 +121,10 @@ export type ModelAvailability =
 export const selectModelOptions = memoSelector(
   (s) => [s.model.choices, s.model.device?.rung, s.storage.models, s.model.probedBytes],
   (s): { choice: AppModelChoice; availability: ModelAvailability }[] => {
-    const rung = s.model.device?.rung ?? 'wasm';
     return s.model.choices.map((choice) => {
-      const probed = s.model.probedBytes[`${choice.id}@${rung}`];
-      const bytes = choice.rungs[rung].downloadBytes ?? (typeof probed === 'number' ? probed : null);
+      const bytes = downloadBytes(s, choice);
       if (isBundled(choice)) return { choice, availability: { kind: 'bundled', bytes } };
-      const stored = s.storage.models.some((cached) => cached.id === choice.id && cached.complete);
-      return { choice, availability: stored ? { kind: 'stored' } : { kind: 'download', bytes } };
+      return { choice, availability: isStored(s, choice.id) ? { kind: 'stored' } : { kind: 'download', bytes } };
     });
   },
 );

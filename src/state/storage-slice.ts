@@ -46,6 +46,11 @@ export interface StorageSlice {
   dismissStorageNotice: () => void;
 }
 
+/** Whether the browser's cache holds every file model `id` needs on this device (loading it downloads nothing). */
+export function isStored(state: Pick<AppState, 'storage'>, id: string): boolean {
+  return state.storage.models.some((cached) => cached.id === id && cached.complete);
+}
+
 /** The files of the cache grouped by registry model. */
 export function groupCachedFiles(
   files: readonly { url: string; bytes: number }[],

@@ -51,7 +51,6 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
         store.setState((current) => ({ model: { ...current.model, resumeQuestion: null } }));
         if (state.image.current?.imageId === resumeQuestion.imageId) {
           state.ask(resumeQuestion.question, { resumed: true });
-          store.setState({ draft: state.draft });
         }
       }
     }

@@ -8,6 +8,7 @@ import { useEffect } from 'react';
 import { RUNG_NAMES } from '../engine/device-ladder.ts';
 import {
   isBundled,
+  isStored,
   selectDownloadBytes,
   selectDownloadSizeStatus,
   selectResumesQuestion,
@@ -30,7 +31,7 @@ function OfflineModelButton({ modelId }: { modelId: string }) {
 
 function CancelledCard() {
   const choice = useAppStore(selectSelectedModel);
-  const stored = useAppStore((s) => s.storage.models.some((m) => m.id === s.model.selectedId && m.complete));
+  const stored = useAppStore((s) => isStored(s, s.model.selectedId));
   const loadModel = useAppStore((s) => s.loadModel);
   const askToDownload = useAppStore((s) => s.askToDownload);
   // The device stepped down meanwhile to files not agreed to: ask again, with their size.

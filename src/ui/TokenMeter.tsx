@@ -9,16 +9,9 @@ import { formatMs, formatPercent } from './format.ts';
 const percentOf = (part: number, whole: number): string => `${(100 * part) / whole}%`;
 
 /** One sentence on where the question stands, in visual tokens. */
-function stageText(
-  status: MeterView['status'],
-  escalated: boolean,
-  fullTokens: number,
-  used: number,
-  saved: number | null,
-  fraction: number | null,
-  interrupted: boolean,
-): string {
-  switch (status) {
+function stageText(meter: MeterView, interrupted: boolean): string {
+  const { escalated, fullTokens, used, saved, savedFraction: fraction } = meter;
+  switch (meter.status) {
     case 'running':
       if (escalated) return `The model asked for the full image: +${fullTokens} visual tokens.`;
       return fullTokens > 0 ? 'Looking at the full image.' : 'First look at a quarter of the pixels.';
@@ -92,15 +85,7 @@ export function TokenMeter() {
         <span className="swatch low" /> low resolution <span className="swatch full" /> full resolution
       </p>
       <p className="meter-stage" role="status" data-testid="meter.stage" data-status={meter.status}>
-        {stageText(
-          meter.status,
-          meter.escalated,
-          meter.fullTokens,
-          meter.used,
-          saved,
-          meter.savedFraction,
-          interrupted,
-        )}
+        {stageText(meter, interrupted)}
       </p>
       <dl className="numbers">
         <div>

@@ -6,6 +6,7 @@
 import { isDeviceFailure, lowerRung, RUNG_NAMES, type Rung } from '../engine/device-ladder.ts';
 import {
   AbortedError,
+  DOWNLOAD_CANCELLED,
   EngineError,
   InvalidImageError,
   ModelLoadError,
@@ -174,7 +175,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     try {
       const loaded = await enqueue(async () => {
         // Cancelled while it waited: the model loaded now stays.
-        if (controller.signal.aborted) throw new AbortedError('The model download was cancelled.');
+        if (controller.signal.aborted) throw new AbortedError(DOWNLOAD_CANCELLED);
         const previous = current;
         current = null;
         await previous?.model.dispose().catch(() => undefined);
