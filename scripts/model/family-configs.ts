@@ -48,6 +48,8 @@ export interface ConfigParams {
   /** One entry per decoder layer, as transformers.js names them. */
   layerTypes: ('full_attention' | 'linear_attention')[];
   linear: { heads: number; keyDim: number; valueDim: number; convKernel: number };
+  /** Width of the decoder's MLP (2 when not given). */
+  intermediateSize?: number;
   mergeSize: number;
   temporalPatchSize: number;
 }
@@ -83,7 +85,7 @@ function qwen2VlConfig(p: ConfigParams): object {
     video_token_id: ids.videoPad,
     hidden_act: 'relu',
     hidden_size: p.hidden,
-    intermediate_size: 2,
+    intermediate_size: p.intermediateSize ?? 2,
     initializer_range: 0.02,
     max_position_embeddings: 32768,
     max_window_layers: p.layerTypes.length,
@@ -133,7 +135,7 @@ function qwen3_5Config(p: ConfigParams): object {
       pad_token_id: ids.endoftext,
       hidden_act: 'relu',
       hidden_size: p.hidden,
-      intermediate_size: 2,
+      intermediate_size: p.intermediateSize ?? 2,
       max_position_embeddings: 32768,
       num_hidden_layers: p.layerTypes.length,
       layer_types: p.layerTypes,
