@@ -1,6 +1,6 @@
 /**
  * `npm run ask -- --image <path|url> --question "<text>" [--model <folder|hub id>]
- *   [--policy visionthink|low-only|full-only] [--max-visual-tokens N] [--json]`
+ *   [--policy visionthink|confidence|low-only|full-only] [--threshold 0..1] [--max-visual-tokens N] [--json]`
  *
  * Asks one question about one image with the VisionThink loop. Human-readable by default, the
  * answer streaming as it is decoded; `--json` prints exactly one JSON object on stdout; `--help`
@@ -10,7 +10,9 @@ import { parseArgs } from 'node:util';
 import { EngineError, InvalidRequestError } from '../src/engine/errors.ts';
 import type { EngineEvent, RunResult } from '../src/engine/events.ts';
 import { imageFormatList } from '../src/engine/image.ts';
-import { MODEL_REGISTRY } from '../src/engine/model-registry.ts';
+import { checkThreshold } from '../src/engine/confidence.ts';
+import { describeGate } from '../src/engine/decide-round.ts';
+import { findModel, MODEL_REGISTRY } from '../src/engine/model-registry.ts';
 import { DEFAULT_POLICY, policyFor, type PolicyId } from '../src/engine/policies.ts';
 import { MAX_QUESTION_LENGTH, runVisionThink } from '../src/engine/visionthink.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS } from '../src/engine/visual-tokens.ts';
@@ -35,6 +37,7 @@ const USAGE =
 /** What each policy does, for `--help`. */
 const POLICY_HELP: Record<PolicyId, string> = {
   visionthink: 'low resolution first; the full image only if the model asks for it',
+  confidence: 'low resolution first with a plain prompt; the full image when the answer is unsure',
   'low-only': 'low resolution only; a request for the full image is refused',
   'full-only': 'the full image from the start: the baseline that savings are measured against',
 };
@@ -59,8 +62,14 @@ Options:
       the app's models: ${models}.
       Default: the generated test model (npm run model:test).
   --policy <name>
-      When the model sees the full image. Default: ${DEFAULT_POLICY}.
+      When the model sees the full image. Default: the model's own (see the README's model
+      table): ${DEFAULT_POLICY} for the test models and models trained for VisionThink's
+      tool call, confidence for the others.
 ${policies.join('\n')}
+  --threshold <0..1>
+      The confidence policy's threshold: an answer at low resolution whose confidence (the
+      lowest probability the model gave a token of its answer) is below it is asked again
+      with the full image. 0 never does, 1 always does. Default: the model's own, else 0.6.
   --max-visual-tokens <N>
       Caps the full-resolution image at N visual tokens (a whole number, 1 or more); savings
       are measured against that capped image. Default: ${DEFAULT_MAX_VISUAL_TOKENS}.
@@ -90,7 +99,8 @@ function parseCommandLine() {
         image: { type: 'string' },
         question: { type: 'string' },
         model: { type: 'string' },
-        policy: { type: 'string', default: DEFAULT_POLICY },
+        policy: { type: 'string' },
+        threshold: { type: 'string' },
         'max-visual-tokens': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -111,7 +121,21 @@ function parseCommandLine() {
   // Checked before anything loads, so a typo never waits for a model download.
   if (values.question.trim() === '')
     throw new InvalidRequestError('empty-question', 'Please type a question about the image.');
-  policyFor(values.policy);
+  // A model of the app's registry brings its default policy and threshold; any other starts
+  // with the protocol, as the test models do.
+  const entry = values.model === undefined ? undefined : findModel(values.model);
+  const policy = policyFor(values.policy ?? entry?.defaultPolicy ?? DEFAULT_POLICY).id;
+  let threshold = entry?.confidenceThreshold;
+  if (values.threshold !== undefined) {
+    threshold = Number(values.threshold);
+    if (values.threshold.trim() === '' || Number.isNaN(threshold)) {
+      throw new InvalidRequestError(
+        'invalid-option',
+        `--threshold must be a number from 0 to 1, not "${values.threshold}".`,
+      );
+    }
+    checkThreshold(threshold);
+  }
   let maxVisualTokens: number | undefined;
   if (values['max-visual-tokens'] !== undefined) {
     maxVisualTokens = Number(values['max-visual-tokens']);
@@ -122,7 +146,7 @@ function parseCommandLine() {
       );
     }
   }
-  return { ...values, image: values.image, question: values.question, maxVisualTokens };
+  return { ...values, image: values.image, question: values.question, policy, threshold, maxVisualTokens };
 }
 
 /** Prints the run for a person as it happens. */
@@ -151,6 +175,14 @@ function printEvent(event: EngineEvent, modelSource: string, out: (text: string)
       return;
     }
     case 'decision':
+      if (event.gate) {
+        out(`→ ${describeGate(event.gate.confidence, event.gate.threshold, event.decision === 'escalate')}.\n`);
+        return;
+      }
+      if (event.asked) {
+        out('→ The model asked for the full image itself, though no tool was offered; it gets it.\n');
+        return;
+      }
       out(
         {
           answer: '→ The model answered.\n',
@@ -192,6 +224,7 @@ async function main(): Promise<number> {
       image,
       question: args.question,
       policy: args.policy,
+      ...(args.threshold === undefined ? {} : { threshold: args.threshold }),
       ...(args.maxVisualTokens === undefined ? {} : { maxVisualTokens: args.maxVisualTokens }),
       signal: controller.signal,
     })) {

@@ -1,6 +1,7 @@
 /**
  * The typed event stream of one VisionThink run. Consumers (CLI, worker, tests) switch on `type`.
  */
+import type { Confidence, TokenProbability } from './confidence.ts';
 import type { EngineErrorCode } from './errors.ts';
 import type { PolicyId } from './policies.ts';
 
@@ -39,6 +40,12 @@ export interface RoundUsage {
   generatedTokens: number;
   /** The round's output, special tokens skipped. */
   output: string;
+  /** The confidence of the round's answer (see confidence.ts); null when it made a tool call or said nothing. */
+  confidence: Confidence | null;
+  /** What the loop made of the round. */
+  decision: Decision;
+  /** Why, for people: the confidence against the threshold, the policy's refusal, the parse error. */
+  reason: string;
   ms: { encode: number; prefill: number; decode: number };
 }
 
@@ -54,6 +61,8 @@ export interface RunResult {
   answer: string;
   escalated: boolean;
   policy: PolicyId;
+  /** The confidence threshold the run used (the `confidence` policy only). */
+  threshold?: number;
   rounds: RoundUsage[];
   visualTokens: VisualTokenTotals;
   /** The whole conversation, special tokens kept. */
@@ -79,10 +88,24 @@ export type EngineEvent =
   | { type: 'phase'; round: number; phase: 'encode-low' | 'encode-full' | 'prefill' | 'decode' }
   /** Newly decoded text of the current round (special tokens skipped). */
   | { type: 'text'; round: number; delta: string }
-  /** Measurements of the finished round and the question's visual-token totals so far. */
-  | { type: 'usage'; usage: RoundUsage; totals: VisualTokenTotals }
-  /** What the round's output means for the loop. */
-  | { type: 'decision'; round: number; decision: Decision; detail?: string }
+  /**
+   * Measurements of the finished round and the question's visual-token totals so far; `tokens`
+   * are the round's generated tokens as streamed, each with the probability the model gave it.
+   */
+  | { type: 'usage'; usage: RoundUsage; totals: VisualTokenTotals; tokens: TokenProbability[] }
+  /**
+   * What the round's output means for the loop. `detail` says why for people; `gate` is the
+   * confidence gate's comparison when it decided; `asked` is true when the model asked for the
+   * full image itself.
+   */
+  | {
+      type: 'decision';
+      round: number;
+      decision: Decision;
+      detail?: string;
+      gate?: { confidence: Confidence | null; threshold: number };
+      asked?: boolean;
+    }
   /** The run finished. */
   | { type: 'done'; result: RunResult }
   /**

@@ -8,6 +8,7 @@
  * (scripts/model/), runs through the engine tests: every loading path shipped here is exercised.
  */
 import type { Rung } from './device-ladder.ts';
+import type { PolicyId } from './policies.ts';
 import { QWEN2_VL_CHAT_TEMPLATE } from './qwen2-vl-chat-template.ts';
 import type { LoadOptions } from './vision-model.ts';
 import type { ImageGeometry } from './visual-tokens.ts';
@@ -64,6 +65,15 @@ export interface ModelEntry {
   /** The prompt and tool-call protocol the model answers to. */
   protocol: 'visionthink';
   /**
+   * The policy the app starts with for this model: `visionthink` where the model was trained to
+   * ask for the full image with the protocol's tool call, `confidence` where it was not.
+   */
+  defaultPolicy: PolicyId;
+  /** Why that policy is the default for this model, in one sentence for the Settings panel. */
+  defaultPolicyWhy: string;
+  /** The `confidence` policy's threshold for this model (see confidence.ts). */
+  confidenceThreshold: number;
+  /**
    * `own`: the model's chat template renders the first turn. `qwen2-vl`: the Qwen2-VL template
    * the VisionThink protocol is defined with, for models whose own template adds to it (a
    * `<think>` block at the generation prompt) or that ship none where transformers.js reads it.
@@ -94,6 +104,10 @@ export const TEST_MODEL: ModelEntry = {
   geometry: { patchSize: 14, mergeSize: 2, temporalPatchSize: 2, minPixels: 3136, maxPixels: 1_003_520 },
   defaultBudget: { gpu: 1024, cpu: 1024 },
   protocol: 'visionthink',
+  defaultPolicy: 'visionthink',
+  defaultPolicyWhy:
+    'This model was built to ask for the full image with VisionThink’s tool call, so it decides for itself.',
+  confidenceThreshold: 0.6,
   chatTemplate: 'own',
 };
 
@@ -108,6 +122,10 @@ export const TEST_MODEL_QWEN3_5: ModelEntry = {
   geometry: { patchSize: 16, mergeSize: 2, temporalPatchSize: 2, minPixels: 4096, maxPixels: 1_310_720 },
   defaultBudget: { gpu: 1024, cpu: 1024 },
   protocol: 'visionthink',
+  defaultPolicy: 'visionthink',
+  defaultPolicyWhy:
+    'This model was built to ask for the full image with VisionThink’s tool call, so it decides for itself.',
+  confidenceThreshold: 0.6,
   chatTemplate: 'own',
 };
 
@@ -133,6 +151,11 @@ export const QWEN3_5_0_8B: ModelEntry = {
   geometry: { patchSize: 16, mergeSize: 2, temporalPatchSize: 2, minPixels: 65_536, maxPixels: 16_777_216 },
   defaultBudget: { gpu: 1024, cpu: 256 },
   protocol: 'visionthink',
+  defaultPolicy: 'confidence',
+  defaultPolicyWhy:
+    'This model was never trained to ask for the full image, so the app shows it the full image when its answer at low resolution is unsure.',
+  // Not yet measured on this model: the middle of the range, until an evaluation suggests better.
+  confidenceThreshold: 0.6,
   chatTemplate: 'qwen2-vl',
 };
 
@@ -155,6 +178,11 @@ export const QWEN2_VL_2B: ModelEntry = {
   geometry: { patchSize: 14, mergeSize: 2, temporalPatchSize: 2, minPixels: 3136, maxPixels: 12_845_056 },
   defaultBudget: { gpu: 1024, cpu: 256 },
   protocol: 'visionthink',
+  defaultPolicy: 'confidence',
+  defaultPolicyWhy:
+    'This model was never trained to ask for the full image, so the app shows it the full image when its answer at low resolution is unsure.',
+  // Not yet measured on this model: the middle of the range, until an evaluation suggests better.
+  confidenceThreshold: 0.6,
   chatTemplate: 'own',
 };
 

@@ -32,8 +32,8 @@ describe('policies', () => {
     expect(isPolicyId('toString')).toBe(false);
     expect(() => policyFor('always-high')).toThrow(EngineError);
     expect(() => policyFor('always-high')).toThrow(
-      'Unknown policy "always-high". Choose one of: visionthink, low-only, full-only.',
+      'Unknown policy "always-high". Choose one of: visionthink, confidence, low-only, full-only.',
     );
-    expect(Object.keys(POLICIES)).toEqual(['visionthink', 'low-only', 'full-only']);
+    expect(Object.keys(POLICIES)).toEqual(['visionthink', 'confidence', 'low-only', 'full-only']);
   });
 });

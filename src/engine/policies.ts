@@ -5,7 +5,7 @@
 import { InvalidRequestError } from './errors.ts';
 import type { Resolution } from './events.ts';
 
-export type PolicyId = 'visionthink' | 'low-only' | 'full-only';
+export type PolicyId = 'visionthink' | 'confidence' | 'low-only' | 'full-only';
 
 /** How a policy answers the model's request for the full image. */
 export type ResizeResponse = { kind: 'serve' } | { kind: 'refuse'; errorInfo: string };
@@ -16,6 +16,17 @@ export interface Policy {
   label: string;
   /** The image of round 1. */
   firstPass: Resolution;
+  /**
+   * What round 1 sends: `visionthink`, the protocol's system prompt with the resize tool (see
+   * protocol.ts); `plain`, the question alone through the model's own chat template (see
+   * plain-protocol.ts), for models never trained to ask for the full image.
+   */
+  prompt: 'visionthink' | 'plain';
+  /**
+   * `confidence`: after an answer at low resolution, show the full image when the answer's
+   * confidence is below the threshold (see confidence.ts). `none`: an answer is final.
+   */
+  gate: 'confidence' | 'none';
   /** Called when the model emits a valid resize request and a round is left to serve it. */
   onResizeRequest(current: Resolution): ResizeResponse;
 }
@@ -30,12 +41,25 @@ export const POLICIES: Readonly<Record<PolicyId, Policy>> = {
     id: 'visionthink',
     label: 'Model decides',
     firstPass: 'low',
+    prompt: 'visionthink',
+    gate: 'none',
+    onResizeRequest: serveFull,
+  },
+  confidence: {
+    id: 'confidence',
+    label: 'Escalate when unsure',
+    firstPass: 'low',
+    prompt: 'plain',
+    gate: 'confidence',
+    // A model that asks for the full image on its own (a tool call learned elsewhere) gets it.
     onResizeRequest: serveFull,
   },
   'low-only': {
     id: 'low-only',
     label: 'Always low resolution',
     firstPass: 'low',
+    prompt: 'visionthink',
+    gate: 'none',
     onResizeRequest: () => ({
       kind: 'refuse',
       errorInfo: 'The full-resolution image is not available; answer from the current image',
@@ -45,6 +69,8 @@ export const POLICIES: Readonly<Record<PolicyId, Policy>> = {
     id: 'full-only',
     label: 'Always full resolution',
     firstPass: 'full',
+    prompt: 'visionthink',
+    gate: 'none',
     onResizeRequest: serveFull,
   },
 };

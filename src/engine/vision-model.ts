@@ -82,8 +82,12 @@ export interface GenerateRequest {
   signal: AbortSignal | undefined;
   /** Called as the round moves on: the vision encoder starts, the decoder prefill starts. */
   onPhase(phase: 'encode' | 'prefill'): void;
-  /** Called on every generated token with all tokens generated so far. */
-  onToken(generated: bigint[]): void;
+  /**
+   * Called on every generated token with all tokens generated so far and, for each, the
+   * probability the model gave it (the softmax of its logits at that step, before any logits
+   * processor).
+   */
+  onToken(generated: bigint[], probabilities: number[]): void;
   /**
    * Tokens to emit instead of the model's choice, one per decoding step (see `scriptTokens`).
    * Every step still runs the decoder, so the cost is the model's; only the choice is forced.
@@ -95,6 +99,8 @@ export interface GenerateResult {
   /** The conversation including the generated tokens. */
   sequence: bigint[];
   generated: bigint[];
+  /** The probability the model gave each generated token (see `GenerateRequest.onToken`). */
+  probabilities: number[];
   ms: { encode: number; prefill: number; decode: number };
 }
 
@@ -104,6 +110,7 @@ interface InferenceSessionLike {
 
 interface Qwen2VLModel extends PreTrainedModel {
   encode_image(inputs: { pixel_values: Tensor; image_grid_thw: Tensor }): Promise<Tensor>;
+  forward(inputs: object): Promise<{ logits?: Tensor }>;
   sessions: Record<string, InferenceSessionLike>;
 }
 
@@ -120,6 +127,8 @@ export class VisionModel {
   private readonly imageToken: bigint | null;
   private encodeHook: { before(): Promise<void>; after(): Promise<void> } | null = null;
   private encodeMs = 0;
+  /** The logits of the latest decoder step, read when its token is chosen. */
+  private lastLogits: Tensor | null = null;
 
   private constructor(
     /** What was loaded: a folder or a hub repository id. */
@@ -140,6 +149,14 @@ export class VisionModel {
       this.encodeMs += performance.now() - start;
       await this.encodeHook?.after();
       return features;
+    };
+    // The logits are computed at every step anyway; keeping the latest lets the probability of
+    // the chosen token be read without running anything twice.
+    const forward = model.forward.bind(model);
+    model.forward = async (inputs) => {
+      const outputs = await forward(inputs);
+      this.lastLogits = outputs.logits ?? null;
+      return outputs;
     };
     // Every session run (vision encoder, embedding, each decoding step) first lets the event loop
     // deliver what is waiting, such as a Stop (see yield.ts): without this, a WASM generation
@@ -224,12 +241,16 @@ export class VisionModel {
     };
   }
 
-  /** The first turn's text: the messages through the model's own chat template. */
-  renderChat(messages: { role: string; content: string }[]): string {
+  /**
+   * Messages as the text of a turn, with the generation prompt. `protocol` (the default) uses
+   * the template the VisionThink protocol is defined with where the registry names one (see
+   * model-registry.ts); `own` always the model's own template.
+   */
+  renderChat(messages: ChatMessage[], template: 'protocol' | 'own' = 'protocol'): string {
     const text: unknown = this.tokenizer.apply_chat_template(messages, {
       tokenize: false,
       add_generation_prompt: true,
-      ...(this.chatTemplate === null ? {} : { chat_template: this.chatTemplate }),
+      ...(this.chatTemplate === null || template === 'own' ? {} : { chat_template: this.chatTemplate }),
     });
     if (typeof text !== 'string')
       throw new ModelLoadError('model-invalid', `The chat template of "${this.source}" did not produce text.`);
@@ -239,11 +260,20 @@ export class VisionModel {
   /** `text` as the tokens a model would decode to say it, ending its turn. */
   scriptTokens(text: string): bigint[] {
     const { input_ids } = this.tokenizer(text, { add_special_tokens: false }) as { input_ids: Tensor };
-    const eos = (this.model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
-    const end = Array.isArray(eos) ? eos[0] : eos;
+    const end = this.endOfTurnTokens()[0];
     if (end === undefined)
       throw new ModelLoadError('model-invalid', `The model "${this.source}" has no end-of-turn token.`);
-    return [...Array.from(input_ids.data as BigInt64Array), BigInt(end)];
+    return [...Array.from(input_ids.data as BigInt64Array), end];
+  }
+
+  /** Whether `token` ends the model's turn (one of its end-of-sequence tokens). */
+  endsTurn(token: bigint | undefined): boolean {
+    return token !== undefined && this.endOfTurnTokens().includes(token);
+  }
+
+  private endOfTurnTokens(): bigint[] {
+    const eos = (this.model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
+    return (Array.isArray(eos) ? eos : eos === undefined ? [] : [eos]).map((id) => BigInt(id));
   }
 
   decode(ids: bigint[], skipSpecialTokens: boolean): string {
@@ -264,6 +294,7 @@ export class VisionModel {
     const start = performance.now();
     let firstToken = 0;
     const generated: bigint[] = [];
+    const probabilities: number[] = [];
     let promptSeen = false;
     const streamer = {
       put: (value: bigint[][]) => {
@@ -273,8 +304,10 @@ export class VisionModel {
           return;
         }
         if (firstToken === 0) firstToken = performance.now();
-        generated.push(...value.map((row) => row[0] as bigint));
-        request.onToken(generated);
+        const token = value[0]?.[0] as bigint;
+        generated.push(token);
+        probabilities.push(this.lastLogits ? tokenProbability(this.lastLogits, token) : Number.NaN);
+        request.onToken(generated, probabilities);
       },
       end: () => undefined,
     };
@@ -326,6 +359,7 @@ export class VisionModel {
       return {
         sequence: Array.from(output.sequences.data as BigInt64Array),
         generated,
+        probabilities,
         ms: {
           encode: roundMs(encode),
           prefill: roundMs(Math.max(0, prefillEnd - start - encode)),
@@ -336,6 +370,7 @@ export class VisionModel {
       throw signal?.aborted ? new AbortedError() : toEngineError(error);
     } finally {
       this.encodeHook = null;
+      this.lastLogits = null;
       signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -358,6 +393,23 @@ export class VisionModel {
 }
 
 const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** A chat message: text, or content parts (an image part where the template puts one). */
+export interface ChatMessage {
+  role: string;
+  content: string | ({ type: 'image' } | { type: 'text'; text: string })[];
+}
+
+/** The softmax probability of `token` in the last position of `logits` ([batch, seq, vocab]). */
+function tokenProbability(logits: Tensor, token: bigint): number {
+  const row = logits.slice(null, -1, null).to('float32').data as Float32Array;
+  const vocab = row.length;
+  let max = -Infinity;
+  for (let i = 0; i < vocab; i++) if ((row[i] as number) > max) max = row[i] as number;
+  let sum = 0;
+  for (let i = 0; i < vocab; i++) sum += Math.exp((row[i] as number) - max);
+  return Math.exp((row[Number(token)] ?? -Infinity) - max) / sum;
+}
 
 /** A logits processor that leaves only the next of `tokens` possible at each step. */
 function forceTokens(tokens: readonly bigint[]): (inputIds: bigint[][], logits: Tensor) => Tensor {

@@ -5,20 +5,15 @@
  */
 import { AbortedError, EngineError, InvalidRequestError, toEngineError } from './errors.ts';
 import { EventChannel } from './event-channel.ts';
-import type {
-  Decision,
-  EngineEvent,
-  Resolution,
-  RoundUsage,
-  RunResult,
-  SpentVisualTokens,
-  VisualTokenTotals,
-} from './events.ts';
+import type { EngineEvent, Resolution, RoundUsage, RunResult, SpentVisualTokens, VisualTokenTotals } from './events.ts';
 import type { ImageSource } from './image.ts';
 import { checkImageDimensions } from './image.ts';
 import { DEFAULT_POLICY, policyFor } from './policies.ts';
 import { TextDeltaStream } from './text-stream.ts';
 import { TOOL_RESPONSE_TURN, chatMessages, extractAnswer, parseToolCall, renderErrorTurn } from './protocol.ts';
+import { answerConfidence, answerSpan, checkThreshold, type TokenProbability } from './confidence.ts';
+import { decideRound, type RoundDecision } from './decide-round.ts';
+import { followUpMessages, plainMessages } from './plain-protocol.ts';
 import type { Tensor, VisionModel } from './vision-model.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, planResolutions, type ResolutionPlan } from './visual-tokens.ts';
 import { yieldToEventLoop } from './yield.ts';
@@ -38,6 +33,11 @@ export interface RunRequest {
   maxVisualTokens?: number;
   /** Per round. */
   maxNewTokens?: number;
+  /**
+   * The `confidence` policy's threshold, 0 to 1: an answer at low resolution whose confidence is
+   * below it is asked again with the full image (default: `DEFAULT_CONFIDENCE_THRESHOLD`).
+   */
+  threshold?: number;
   /** Continue round 2 on round 1's KV cache (default). False re-prefills the whole conversation. */
   reuseCache?: boolean;
   /**
@@ -99,7 +99,7 @@ function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new AbortedError();
 }
 
-function validate(request: RunRequest): { question: string; maxNewTokens: number } {
+function validate(request: RunRequest): { question: string; maxNewTokens: number; threshold: number } {
   // Control markers typed into a question (e.g. "<|image_pad|>") would be read as real special
   // tokens; a zero-width space keeps them visible as text without their meaning.
   const question = request.question.trim().replaceAll('<|', '<\u200B|');
@@ -119,7 +119,31 @@ function validate(request: RunRequest): { question: string; maxNewTokens: number
       `The answer length limit must be a positive whole number, not ${maxNewTokens}.`,
     );
   }
-  return { question, maxNewTokens };
+  return { question, maxNewTokens, threshold: checkThreshold(request.threshold) };
+}
+
+/** The answer of a round under the plain prompt: its answer span (see confidence.ts). */
+function plainAnswer(output: string): string {
+  const span = answerSpan(output);
+  return output.slice(span.start, span.end);
+}
+
+/**
+ * The user turn that shows the full image under the plain prompt, appended after the model's
+ * answer: the model's own chat template renders it, from its `<|im_start|>user` on, after the
+ * line break the template puts after every `<|im_end|>` (and that `<|im_end|>` too when the
+ * answer was cut off by the length limit before the model ended its turn).
+ */
+function followUpTurn(model: VisionModel, lastToken: bigint | undefined): string {
+  const rendered = model.renderChat(followUpMessages(), 'own');
+  const start = rendered.lastIndexOf('<|im_start|>user');
+  if (start < 0) {
+    throw new EngineError(
+      'model-invalid',
+      `The chat template of "${model.source}" does not mark turns with <|im_start|>, so the full image cannot be shown in a second turn.`,
+    );
+  }
+  return `${model.endsTurn(lastToken) ? '' : '<|im_end|>'}\n${rendered.slice(start)}`;
 }
 
 /** Cancellation point: pending messages (a Stop) are delivered first, then the signal is read. */
@@ -140,7 +164,7 @@ async function execute(
   emit: (event: EngineEvent) => void,
 ): Promise<RunResult> {
   throwIfAborted(signal);
-  const { question, maxNewTokens } = validate(request);
+  const { question, maxNewTokens, threshold } = validate(request);
   const policy = policyFor(request.policy ?? DEFAULT_POLICY);
   const { image } = request;
   checkImageDimensions(image.width, image.height);
@@ -163,7 +187,10 @@ async function execute(
   const imagePixels: Tensor[] = [];
   let sequence: bigint[] = [];
   let pending: { text: string; resolution: Resolution | null } = {
-    text: model.renderChat(chatMessages(question)),
+    text:
+      policy.prompt === 'plain'
+        ? model.renderChat(plainMessages(question), 'own')
+        : model.renderChat(chatMessages(question)),
     resolution: firstPass,
   };
   let current: Resolution = firstPass;
@@ -201,6 +228,8 @@ async function execute(
       const deltas = new TextDeltaStream((ids) => model.decode(ids, true));
       let encodeStarted = false;
       let streamed = '';
+      // The text each generated token added to the stream ('' while a character is incomplete).
+      const pieces: string[] = [];
       const result = await model.generate({
         ids: sequence,
         // Without the cache the whole conversation is re-prefilled, so every image is re-encoded.
@@ -225,6 +254,7 @@ async function execute(
         onToken: (generated) => {
           if (generated.length === 1) emit({ type: 'phase', round, phase: 'decode' });
           const delta = deltas.push(generated);
+          pieces.push(delta);
           if (delta) {
             streamed += delta;
             emit({ type: 'text', round, delta });
@@ -234,9 +264,21 @@ async function execute(
       sequence = result.sequence;
       const output = model.decode(result.generated, true);
       if (output.length > streamed.length && output.startsWith(streamed)) {
-        emit({ type: 'text', round, delta: output.slice(streamed.length) });
+        const rest = output.slice(streamed.length);
+        emit({ type: 'text', round, delta: rest });
+        if (pieces.length > 0) pieces[pieces.length - 1] = `${pieces.at(-1) ?? ''}${rest}`;
       }
       lastOutput = output;
+      const tokens: TokenProbability[] = pieces.map((text, i) => ({ text, p: result.probabilities[i] ?? Number.NaN }));
+      const call = parseToolCall(output);
+      const decision: RoundDecision = decideRound({
+        policy,
+        call,
+        confidence: call.kind === 'none' ? answerConfidence(tokens) : null,
+        threshold,
+        current,
+        lastRound: round === MAX_ROUNDS,
+      });
       const usage: RoundUsage = {
         round,
         image: roundImage
@@ -247,47 +289,44 @@ async function execute(
         prefilledTokens: sequence.length - result.generated.length - cached,
         generatedTokens: result.generated.length,
         output,
+        confidence: call.kind === 'none' ? answerConfidence(tokens) : null,
+        decision: decision.decision,
+        reason: decision.reason,
         ms: result.ms,
       };
       rounds.push(usage);
-      emit({ type: 'usage', usage, totals: totals() });
+      emit({ type: 'usage', usage, totals: totals(), tokens });
+      emit({
+        type: 'decision',
+        round,
+        decision: decision.decision,
+        ...(decision.detail === undefined ? {} : { detail: decision.detail }),
+        ...(decision.gate ? { gate: decision.gate } : {}),
+        ...(decision.asked ? { asked: true } : {}),
+      });
 
-      const call = parseToolCall(output);
-      const decide = (decision: Decision, detail?: string): void => {
-        emit({ type: 'decision', round, decision, ...(detail === undefined ? {} : { detail }) });
-      };
-      if (call.kind === 'none') {
-        decide('answer');
-        break;
-      }
-      if (round === MAX_ROUNDS) {
-        decide('unserved', 'The model asked for another tool call after its last allowed round.');
-        break;
-      }
-      if (call.kind === 'invalid') {
-        decide('invalid-call', call.error);
-        pending = { text: renderErrorTurn(call.error), resolution: null };
+      const next = decision.next;
+      if (next === 'end') break;
+      if (next === 'error-turn') {
+        pending = { text: renderErrorTurn(decision.detail ?? ''), resolution: null };
         continue;
       }
-      const response = policy.onResizeRequest(current);
-      if (response.kind === 'serve') {
-        decide('escalate');
-        escalated = true;
-        current = 'full';
-        pending = { text: TOOL_RESPONSE_TURN, resolution: 'full' };
-      } else {
-        decide('refused', response.errorInfo);
-        pending = { text: renderErrorTurn(response.errorInfo), resolution: null };
-      }
+      escalated = true;
+      current = 'full';
+      pending =
+        next === 'tool-response'
+          ? { text: TOOL_RESPONSE_TURN, resolution: 'full' }
+          : { text: followUpTurn(model, result.generated.at(-1)), resolution: 'full' };
     }
   } finally {
     await cache.dispose();
   }
 
   return {
-    answer: extractAnswer(lastOutput),
+    answer: policy.prompt === 'plain' ? plainAnswer(lastOutput) : extractAnswer(lastOutput),
     escalated,
     policy: policy.id,
+    ...(policy.gate === 'confidence' ? { threshold } : {}),
     rounds,
     visualTokens: totals(),
     transcript: model.decode(sequence, false),

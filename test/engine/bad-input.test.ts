@@ -274,7 +274,9 @@ describe('questions and options, inside a run', () => {
   it('an unknown policy', async () => {
     const { error, events } = await runError({ image, question: QUESTION, policy: 'sharpest' });
     expect(error.code).toBe('invalid-option');
-    expect(error.message).toBe('Unknown policy "sharpest". Choose one of: visionthink, low-only, full-only.');
+    expect(error.message).toBe(
+      'Unknown policy "sharpest". Choose one of: visionthink, confidence, low-only, full-only.',
+    );
     expect(events).toHaveLength(1);
   });
 

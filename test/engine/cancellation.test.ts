@@ -48,9 +48,9 @@ function instrument(image: ImageSource) {
   const generateSpy = vi.spyOn(model, 'generate').mockImplementation((request: GenerateRequest) =>
     generate({
       ...request,
-      onToken: (generated) => {
+      onToken: (generated, probabilities) => {
         steps++;
-        request.onToken(generated);
+        request.onToken(generated, probabilities);
       },
     }),
   );

@@ -95,12 +95,15 @@ describe('--json', () => {
     for (const round of rounds) {
       // Beyond the documented fields, each round also carries its number and image.resolution.
       expect(sortedKeys(round)).toEqual([
+        'confidence',
+        'decision',
         'generatedTokens',
         'image',
         'ms',
         'output',
         'prefilledTokens',
         'promptTokens',
+        'reason',
         'round',
         'visualTokens',
       ]);
@@ -135,6 +138,14 @@ describe('--json', () => {
         output: outputs.answer(THOUGHTS.afterTool, 'green'),
       },
     ]);
+    expect(rounds.map(({ decision, reason, confidence }) => ({ decision, reason, confidence }))).toEqual([
+      { decision: 'escalate', reason: 'Asked for the full image — looked at the full image', confidence: null },
+      {
+        decision: 'answer',
+        reason: 'Answered from the full-resolution image',
+        confidence: expect.any(Object) as unknown,
+      },
+    ]);
     const [first, second] = rounds as [Record<string, number>, Record<string, number>];
     expect(first.prefilledTokens).toBe(first.promptTokens);
     expect(second.prefilledTokens).toBe((second.promptTokens ?? 0) - (first.promptTokens ?? 0) - 7 + 1);
@@ -157,6 +168,49 @@ describe('--json', () => {
     expect(result.answer).toBe('red');
     expect(result.escalated).toBe(false);
     expect(result.visualTokens).toEqual({ used: 48, fullResolution: 192, saved: 144 });
+  });
+});
+
+describe('--policy confidence', () => {
+  it('records per round the confidence and the reason of the decision, and the threshold', async () => {
+    const { code, stdout, stderr } = await ask(
+      '--image',
+      detailed,
+      '--question',
+      'What colour?',
+      '--policy',
+      'confidence',
+      '--threshold',
+      '0.6',
+      '--json',
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as {
+      answer: string;
+      escalated: boolean;
+      policy: string;
+      threshold: number;
+      rounds: { decision: string; reason: string; confidence: Record<string, number> | null }[];
+    };
+    expect(result).toMatchObject({ answer: 'green', escalated: true, policy: 'confidence', threshold: 0.6 });
+    const [first, second] = result.rounds;
+    expect(sortedKeys(first?.confidence)).toEqual(['first', 'geometricMean', 'min', 'tokens', 'value']);
+    expect(first?.confidence?.value).toBeLessThan(0.5);
+    expect(first?.decision).toBe('escalate');
+    expect(first?.reason).toBe(
+      `Unsure at low resolution (confidence ${(first?.confidence?.value ?? 0).toFixed(2)}, below 0.60) — looked at the full image`,
+    );
+    expect(second?.confidence?.value).toBeGreaterThan(0.9);
+    expect(second?.reason).toBe('Answered from the full-resolution image');
+  });
+
+  it('prints the gate’s verdict; a plain picture is answered from the low-resolution image', async () => {
+    const { code, stdout } = await ask('--image', plain, '--question', 'What colour?', '--policy', 'confidence');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\n→ Confident \((0\.9\d|1\.00)\) — answered from the low-resolution image\.\n/);
+    expect(stdout).toContain('\nAnswer: red\n');
+    expect(stdout).toContain('Visual tokens: 48 used vs 192 at full resolution, 144 saved (75%)\n');
   });
 });
 
@@ -203,8 +257,10 @@ describe('--help', () => {
     expect(paragraph('--model ')).toContain('Default: the generated test model');
     expect(paragraph('--model ')).toContain('qwen3.5-0.8b');
     const policy = paragraph('--policy ');
-    expect(policy).toContain('Default: visionthink.');
-    for (const id of ['visionthink', 'low-only', 'full-only']) expect(policy).toMatch(new RegExp(`\n +${id} +\\w`));
+    expect(policy).toContain("Default: the model's own");
+    for (const id of ['visionthink', 'confidence', 'low-only', 'full-only'])
+      expect(policy).toMatch(new RegExp(`\n +${id} +\\w`));
+    expect(paragraph('--threshold ')).toContain('Default: the model');
     expect(paragraph('--max-visual-tokens ')).toContain('Default: 1024.');
     expect(paragraph('--json')).toContain('Default: off.');
     expect(paragraph('--help')).toContain('Prints this help.');
@@ -222,6 +278,16 @@ describe('bad input: exit code 2 and one line on stderr', () => {
       'an unknown policy',
       () => ['--image', plain, '--question', 'q', '--policy', 'sharpest'],
       'Unknown policy "sharpest"',
+    ],
+    [
+      'a threshold above 1',
+      () => ['--image', plain, '--question', 'q', '--policy', 'confidence', '--threshold', '2'],
+      'The confidence threshold must be a number from 0 to 1, not 2.',
+    ],
+    [
+      'a threshold that is not a number',
+      () => ['--image', plain, '--question', 'q', '--threshold', 'high'],
+      '--threshold must be a number from 0 to 1, not "high".',
     ],
     [
       'a fractional token budget',
