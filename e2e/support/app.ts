@@ -45,7 +45,15 @@ export type TestId =
   | 'share.status'
   | 'share.local'
   | 'share.notice'
-  | 'model.confirm';
+  | 'model.confirm'
+  | 'policy.why'
+  | 'threshold'
+  | 'threshold.value'
+  | 'answer.decision'
+  | 'answer.final'
+  | `answer.round-${number}`
+  | `trace.round-${number}.answer`
+  | `trace.round-${number}.decision`;
 
 /** The generated test model's id (it ships with the app, so it loads offline). */
 export const TEST_MODEL_ID = 'visionthink-test';
@@ -230,11 +238,11 @@ export class App {
   }
 
   /**
-   * Waits for the answer to name `colour`, as a word, and no other palette colour, then for the
-   * run to end (Stop no longer usable).
+   * Waits for the final answer to name `colour`, as a word, and no other palette colour, then for
+   * the run to end (Stop no longer usable).
    */
   async expectAnswer(colour: Colour): Promise<void> {
-    const answer = this.byId('answer');
+    const answer = this.byId('answer.final');
     await expect(answer).toHaveText(new RegExp(`\\b${colour}\\b`, 'i'), { timeout: RUN_TIMEOUT });
     const others = PALETTE_NAMES.filter((c) => c !== colour);
     await expect(answer).not.toHaveText(new RegExp(`\\b(${others.join('|')})\\b`, 'i'), { timeout: 1 });

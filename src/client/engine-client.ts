@@ -9,6 +9,7 @@ export interface RunParams {
   imageId: number;
   question: string;
   policy: string;
+  threshold: number;
   maxVisualTokens: number;
 }
 

@@ -51,6 +51,8 @@ export type EngineRequest =
       imageId: number;
       question: string;
       policy: string;
+      /** The `confidence` policy's threshold, 0 to 1 (other policies ignore it). */
+      threshold: number;
       maxVisualTokens: number;
     }
   /** Stop the run started by request `requestId`. */

@@ -6,7 +6,7 @@ export type { VisibleError } from './error-slice.ts';
 export type { ImageOrigin } from './image-slice.ts';
 export type { RoundTrace, RunPhase, RunStatus } from './run-slice.ts';
 export * from './selectors.ts';
-export { POLICY_CHOICES } from './settings-slice.ts';
+export { POLICY_CHOICES, selectDefaultPolicyWhy, selectPolicy, selectThreshold } from './settings-slice.ts';
 export { selectImageStaysLocal, selectShareHash } from './share-slice.ts';
 export { createAppStore } from './store.ts';
 export { AppStoreContext, useAppStore } from './use-app-store.ts';

@@ -22,7 +22,10 @@ function emptyRound(round: number): RoundTrace {
     phase: null,
     decision: null,
     decisionDetail: null,
+    gate: null,
+    asked: false,
     usage: null,
+    tokens: [],
   };
 }
 
@@ -50,7 +53,7 @@ function reduceRunEvent(state: AppState, event: EngineEvent, deps: AppDependenci
     case 'usage':
       return {
         run: {
-          ...withRound(run, event.usage.round, (trace) => ({ ...trace, usage: event.usage })),
+          ...withRound(run, event.usage.round, (trace) => ({ ...trace, usage: event.usage, tokens: event.tokens })),
           totals: event.totals,
         },
       };
@@ -60,6 +63,8 @@ function reduceRunEvent(state: AppState, event: EngineEvent, deps: AppDependenci
           ...trace,
           decision: event.decision,
           decisionDetail: event.detail ?? null,
+          gate: event.gate ?? null,
+          asked: event.asked ?? false,
         })),
       };
     case 'done':

@@ -7,16 +7,19 @@ import type {
   SpentVisualTokens,
   VisualTokenTotals,
 } from '../engine/events.ts';
+import type { TokenProbability } from '../engine/confidence.ts';
 import type { PolicyId } from '../engine/policies.ts';
 import type { AppState, Slice, SliceContext } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { newError, type AppError } from './errors.ts';
+import { selectPolicy, selectThreshold } from './settings-slice.ts';
 
 export type RunStatus = 'idle' | 'running' | 'done' | 'stopped' | 'error';
 export type RunPhase = Extract<EngineEvent, { type: 'phase' }>['phase'];
 /** The resolutions chosen for the question before anything ran. */
 export type RunPlan = Omit<Extract<EngineEvent, { type: 'plan' }>, 'type'>;
 export type RoundImage = NonNullable<Extract<EngineEvent, { type: 'round' }>['image']>;
+type DecisionEvent = Extract<EngineEvent, { type: 'decision' }>;
 
 /** One round as it happens. */
 export interface RoundTrace {
@@ -32,7 +35,13 @@ export interface RoundTrace {
   phase: RunPhase | null;
   decision: Decision | null;
   decisionDetail: string | null;
+  /** The confidence gate's comparison, when it decided this round. */
+  gate: DecisionEvent['gate'] | null;
+  /** The model asked for the full image itself, without the tool being offered. */
+  asked: boolean;
   usage: RoundUsage | null;
+  /** The round's generated tokens with the probability the model gave each (once the round ends). */
+  tokens: readonly TokenProbability[];
 }
 
 export interface RunState {
@@ -43,6 +52,8 @@ export interface RunState {
   question: string;
   imageId: number | null;
   policy: PolicyId | null;
+  /** The confidence threshold the run uses (the `confidence` policy only). */
+  threshold: number | null;
   maxVisualTokens: number | null;
   /** Stop was pressed; the run ends at the engine's next check. */
   stopping: boolean;
@@ -83,6 +94,7 @@ export function idleRun(): RunState {
     question: '',
     imageId: null,
     policy: null,
+    threshold: null,
     maxVisualTokens: null,
     stopping: false,
     resumed: false,
@@ -145,8 +157,10 @@ export const createRunSlice =
         return;
       }
       revokeRunUrls(state.run, deps);
-      const { policy, maxVisualTokens } = state.settings;
-      const requestId = client.run({ imageId: image.imageId, question: text, policy, maxVisualTokens });
+      const { maxVisualTokens } = state.settings;
+      const policy = selectPolicy(state);
+      const threshold = selectThreshold(state);
+      const requestId = client.run({ imageId: image.imageId, question: text, policy, threshold, maxVisualTokens });
       const resumed = options?.resumed ?? false;
       set({
         // A question the app asks again leaves the box as the person left it.
@@ -158,6 +172,7 @@ export const createRunSlice =
           question: text,
           imageId: image.imageId,
           policy,
+          threshold: policy === 'confidence' ? threshold : null,
           maxVisualTokens,
           resumed,
           startedAt: deps.now(),

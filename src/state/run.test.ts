@@ -26,6 +26,7 @@ describe('asking', () => {
       imageId,
       question: 'What colour is it?',
       policy: 'low-only',
+      threshold: 0.6,
       maxVisualTokens: 512,
     });
     expect(store.getState().run).toMatchObject({
@@ -117,7 +118,10 @@ describe('run events', () => {
         phase: null,
         decision: null,
         decisionDetail: null,
+        gate: null,
+        asked: false,
         usage: null,
+        tokens: [],
       },
     ]);
     emitRun(client, { type: 'phase', round: 1, phase: 'encode-low' });
@@ -133,7 +137,7 @@ describe('run events', () => {
     emitRun(
       client,
       { type: 'round', round: 1, image: { width: 448, height: 336, resolution: 'low', visualTokens: 192 } },
-      { type: 'usage', usage: roundUsage, totals: { used: 192, fullResolution: 768, saved: 576 } },
+      { type: 'usage', usage: roundUsage, totals: { used: 192, fullResolution: 768, saved: 576 }, tokens: [] },
       { type: 'decision', round: 1, decision: 'refused', detail: 'The full-resolution image is not available' },
     );
     const { run } = store.getState();

@@ -7,7 +7,7 @@ import {
   selectSessionSummary,
   selectVisibleError,
 } from './selectors.ts';
-import { createHarness, emitRun, readyWithImage, runEvents } from './testing.ts';
+import { createHarness, emitRun, readyWithImage, runEvents, usage } from './testing.ts';
 
 describe('budget preview', () => {
   it('is empty until both the model and an image are there', () => {
@@ -124,6 +124,8 @@ describe('answer view', () => {
               complete: true,
             },
           ],
+          decision: null,
+          superseded: false,
         },
       ],
       answer: null,
@@ -134,6 +136,63 @@ describe('answer view', () => {
     expect(selectAnswerView(store.getState())).toMatchObject({ answer: 'bl', complete: false });
     emitRun(client, ...events.slice(13));
     expect(selectAnswerView(store.getState())).toMatchObject({ answer: 'blue', complete: true });
+  });
+});
+
+describe('answer view under the plain prompt', () => {
+  it('shows untagged text as the answer; an answer followed by another look stays as the low-resolution one', () => {
+    const harness = createHarness();
+    const { store, client } = harness;
+    readyWithImage(harness);
+    store.getState().setPolicy('confidence');
+    store.getState().ask('What does the sign say?');
+    const gate = { confidence: { value: 0.41, min: 0.41, geometricMean: 0.7, first: 0.9, tokens: 3 }, threshold: 0.6 };
+    const reason = 'Unsure at low resolution (confidence 0.41, below 0.60) — looked at the full image';
+    emitRun(
+      client,
+      { type: 'round', round: 1, image: { width: 448, height: 336, resolution: 'low', visualTokens: 192 } },
+      { type: 'text', round: 1, delta: 'It says ST' },
+    );
+    expect(selectAnswerView(store.getState())).toMatchObject({ answer: 'It says ST', complete: false });
+    emitRun(
+      client,
+      { type: 'text', round: 1, delta: 'OP.' },
+      {
+        type: 'usage',
+        usage: {
+          ...usage(1, 'low', 192),
+          output: 'It says STOP.',
+          decision: 'escalate',
+          reason,
+          confidence: gate.confidence,
+        },
+        totals: { used: 192, fullResolution: 768, saved: 576 },
+        tokens: [],
+      },
+      { type: 'decision', round: 1, decision: 'escalate', gate },
+      { type: 'round', round: 2, image: { width: 896, height: 672, resolution: 'full', visualTokens: 768 } },
+    );
+    // Between the rounds there is no answer yet: the first one was not trusted.
+    expect(selectAnswerView(store.getState())).toMatchObject({
+      rounds: [
+        {
+          round: 1,
+          decision: reason,
+          superseded: false,
+          segments: [{ kind: 'answer', text: 'It says STOP.', complete: true }],
+        },
+      ],
+      answer: null,
+    });
+    emitRun(client, { type: 'text', round: 2, delta: 'It says STOP HERE.' });
+    expect(selectAnswerView(store.getState())).toMatchObject({
+      rounds: [
+        { round: 1, superseded: true },
+        { round: 2, decision: null, superseded: false },
+      ],
+      answer: 'It says STOP HERE.',
+      complete: false,
+    });
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { EngineError } from '../engine/errors.ts';
 import type { Resolution } from '../engine/events.ts';
+import { POLICIES } from '../engine/policies.ts';
 import { planResolutions, type ResolutionPlan } from '../engine/visual-tokens.ts';
 import { segmentTurn, type AnswerSegment } from './answer-segments.ts';
 import type { AppState } from './app-state.ts';
@@ -312,6 +313,13 @@ export interface AnswerRoundView {
   round: number;
   resolution: Resolution | null;
   segments: AnswerSegment[];
+  /**
+   * Why the run went on or ended after this round, when the app decided it (the confidence gate)
+   * or the model asked for the full image unprompted; null otherwise.
+   */
+  decision: string | null;
+  /** A later round answers again: this round's answer is the one from the low-resolution image. */
+  superseded: boolean;
 }
 
 export interface AnswerView {
@@ -323,25 +331,33 @@ export interface AnswerView {
 }
 
 export const selectAnswerView = memoSelector(
-  (s) => [s.run.rounds, s.run.result, s.run.status],
+  (s) => [s.run.rounds, s.run.result, s.run.status, s.run.policy],
   ({ run }): AnswerView => {
     const streaming = run.status === 'running';
-    const rounds = run.rounds
-      .filter((round) => round.text !== '')
-      .map((round) => ({
-        round: round.round,
-        resolution: round.image?.resolution ?? null,
-        segments: segmentTurn(round.text, streaming),
-      }));
+    // Under the plain prompt the model answers in its own words, without <answer> tags.
+    const plain = run.policy !== null && POLICIES[run.policy].prompt === 'plain';
+    const shown = run.rounds.filter((round) => round.text !== '');
+    const rounds = shown.map((round, index) => ({
+      round: round.round,
+      resolution: round.image?.resolution ?? null,
+      segments: segmentTurn(round.text, streaming && round.decision === null).map((segment): AnswerSegment =>
+        plain && segment.kind === 'text'
+          ? { kind: 'answer', text: segment.text, complete: round.decision !== null }
+          : segment,
+      ),
+      decision: round.gate || round.asked ? (round.usage?.reason ?? null) : null,
+      superseded: index < shown.length - 1,
+    }));
     if (run.result) {
       const last = run.rounds[run.rounds.length - 1];
       const answered = last?.decision !== 'unserved';
       return { rounds, answer: answered ? run.result.answer : null, complete: answered };
     }
+    // The answer streaming in is the latest round's: an earlier one was followed by another look.
+    const latest = run.rounds.at(-1);
+    const view = rounds.find((round) => round.round === latest?.round);
     let answer: string | null = null;
-    for (const round of rounds) {
-      for (const segment of round.segments) if (segment.kind === 'answer') answer = segment.text;
-    }
+    for (const segment of view?.segments ?? []) if (segment.kind === 'answer') answer = segment.text;
     return { rounds, answer, complete: false };
   },
 );

@@ -1,10 +1,22 @@
-/** Run settings: the policy and the visual-token budget that caps the full-resolution image. */
+/**
+ * Run settings: the policy, the confidence threshold and the visual-token budget that caps the
+ * full-resolution image. Until the person (or a share link) chooses them, the policy and the
+ * threshold are those of the selected model (see model-registry.ts).
+ */
+import { checkThreshold, DEFAULT_CONFIDENCE_THRESHOLD } from '../engine/confidence.ts';
 import { DEFAULT_POLICY, isPolicyId, POLICIES, type PolicyId } from '../engine/policies.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, type ImageGeometry } from '../engine/visual-tokens.ts';
-import type { Slice } from './app-state.ts';
+import type { AppState, Slice } from './app-state.ts';
+import type { AppModelChoice } from './model-choices.ts';
 
 export interface SettingsState {
+  /** The policy chosen; used once `policyChosen` (see {@link selectPolicy}). */
   policy: PolicyId;
+  /** The person (or a share link) chose the policy: the model's default no longer applies. */
+  policyChosen: boolean;
+  /** The threshold chosen, 0 to 1; used once `thresholdChosen` (see {@link selectThreshold}). */
+  threshold: number;
+  thresholdChosen: boolean;
   /** Visual tokens the full-resolution image may cost; a whole number within {@link budgetLimits}. */
   maxVisualTokens: number;
   /** The person (or a share link) set the budget: a model's default no longer replaces it. */
@@ -15,6 +27,8 @@ export interface SettingsSlice {
   settings: SettingsState;
   /** Ignores ids that are not a policy. */
   setPolicy: (policy: string) => void;
+  /** Ignores values that are not numbers from 0 to 1; keeps two decimals. */
+  setThreshold: (threshold: number) => void;
   /** Rounds to a whole number and clamps to the model's limits; ignores values that are not numbers. */
   setBudget: (maxVisualTokens: number) => void;
 }
@@ -44,10 +58,22 @@ export function clampBudget(value: number, geometry: ImageGeometry | null): numb
 }
 
 export const createSettingsSlice = (): Slice<SettingsSlice> => (set) => ({
-  settings: { policy: DEFAULT_POLICY, maxVisualTokens: DEFAULT_MAX_VISUAL_TOKENS, budgetChosen: false },
+  settings: {
+    policy: DEFAULT_POLICY,
+    policyChosen: false,
+    threshold: DEFAULT_CONFIDENCE_THRESHOLD,
+    thresholdChosen: false,
+    maxVisualTokens: DEFAULT_MAX_VISUAL_TOKENS,
+    budgetChosen: false,
+  },
   setPolicy: (policy) => {
     if (!isPolicyId(policy)) return;
-    set((state) => ({ settings: { ...state.settings, policy } }));
+    set((state) => ({ settings: { ...state.settings, policy, policyChosen: true } }));
+  },
+  setThreshold: (threshold) => {
+    if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) return;
+    const rounded = checkThreshold(Math.round(threshold * 100) / 100);
+    set((state) => ({ settings: { ...state.settings, threshold: rounded, thresholdChosen: true } }));
   },
   setBudget: (maxVisualTokens) => {
     if (!Number.isFinite(maxVisualTokens)) return;
@@ -60,3 +86,30 @@ export const createSettingsSlice = (): Slice<SettingsSlice> => (set) => ({
     }));
   },
 });
+
+/** The registry entry of the selected model, if it is one of the app's. */
+function selectedEntry(state: AppState) {
+  return state.model.choices.find((choice) => choice.id === state.model.selectedId);
+}
+
+/** The policy a question runs with: the one chosen, else the selected model's default. */
+export function selectPolicy(state: AppState): PolicyId {
+  if (state.settings.policyChosen) return state.settings.policy;
+  return selectedEntry(state)?.defaultPolicy ?? DEFAULT_POLICY;
+}
+
+/** The `confidence` policy's threshold: the one chosen, else the selected model's. */
+export function selectThreshold(state: AppState): number {
+  if (state.settings.thresholdChosen) return state.settings.threshold;
+  return selectedEntry(state)?.confidenceThreshold ?? DEFAULT_CONFIDENCE_THRESHOLD;
+}
+
+/**
+ * The selected model's default policy and why it is the default (one sentence), if it is one of
+ * the app's models. The registry entry itself, so the result keeps its identity between calls.
+ */
+export function selectDefaultPolicyWhy(
+  state: AppState,
+): Pick<AppModelChoice, 'defaultPolicy' | 'defaultPolicyWhy'> | null {
+  return selectedEntry(state) ?? null;
+}

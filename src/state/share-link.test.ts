@@ -36,6 +36,21 @@ describe('share links', () => {
     });
   });
 
+  it('carries the confidence threshold: 0 to 1, two decimals at most', () => {
+    const hash = encodeShareLink({ policy: 'confidence', threshold: 0.45, budget: 512 });
+    expect(hash).toBe('#policy=confidence&threshold=0.45&budget=512');
+    expect(parse(hash).values).toEqual({ policy: 'confidence', threshold: 0.45, budget: 512 });
+    for (const ok of ['0', '1', '0.6', '0.05', '1.0'])
+      expect(parse(`#threshold=${ok}`).values.threshold).toBe(Number(ok));
+    for (const bad of ['1.5', '-0.1', '0.123', 'NaN', '.5', '1e-1', '0x1']) {
+      const parsed = parse(`#threshold=${bad}`);
+      expect(parsed.values.threshold).toBeUndefined();
+      expect(parsed.ignored).toEqual([
+        `Confidence threshold: “${bad}” is not a number from 0 to 1 (two decimals at most).`,
+      ]);
+    }
+  });
+
   it('gives an empty hash for nothing and reads one as nothing', () => {
     expect(encodeShareLink({})).toBe('');
     expect(encodeShareLink({ question: '' })).toBe('');

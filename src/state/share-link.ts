@@ -13,6 +13,8 @@ export type SharedImage = { kind: 'sample'; sampleId: string } | { kind: 'url'; 
 export interface ShareValues {
   model?: string;
   policy?: PolicyId;
+  /** The `confidence` policy's threshold, 0 to 1. */
+  threshold?: number;
   budget?: number;
   question?: string;
   image?: SharedImage;
@@ -38,13 +40,14 @@ const MAX_SAMPLE_ID_LENGTH = 128;
 const QUOTE_LENGTH = 60;
 
 /** The keys of a link; anything else in the hash is not ours and is ignored without a notice. */
-const KEYS = ['model', 'policy', 'budget', 'question', 'sample', 'image'] as const;
+const KEYS = ['model', 'policy', 'threshold', 'budget', 'question', 'sample', 'image'] as const;
 type Key = (typeof KEYS)[number];
 const isKey = (key: string): key is Key => (KEYS as readonly string[]).includes(key);
 
 const LABELS: Record<Key, string> = {
   model: 'Model',
   policy: 'Resolution policy',
+  threshold: 'Confidence threshold',
   budget: 'Budget',
   question: 'Question',
   sample: 'Sample image',
@@ -53,6 +56,8 @@ const LABELS: Record<Key, string> = {
 
 const SAMPLE_ID = /^[A-Za-z0-9._-]+$/;
 const WHOLE_NUMBER = /^\d+$/;
+// 0, 1, or a decimal between them with up to two places, as the Settings slider sets it.
+const THRESHOLD = /^(?:0(?:\.\d{1,2})?|1(?:\.0{1,2})?)$/;
 // Control characters other than tab and line breaks (a question may have several lines).
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
@@ -70,6 +75,7 @@ export function encodeShareLink(values: ShareValues): string {
   const params = new URLSearchParams();
   if (values.model !== undefined) params.set('model', values.model);
   if (values.policy !== undefined) params.set('policy', values.policy);
+  if (values.threshold !== undefined) params.set('threshold', String(values.threshold));
   if (values.budget !== undefined) params.set('budget', String(values.budget));
   if (values.question !== undefined && values.question !== '') params.set('question', values.question);
   if (values.image?.kind === 'sample') params.set('sample', values.image.sampleId);
@@ -98,6 +104,11 @@ function check(
       if (!isPolicyId(value)) return `${quote(value)} is not a known policy`;
       values.policy = value;
       return null;
+    case 'threshold': {
+      if (!THRESHOLD.test(value)) return `${quote(value)} is not a number from 0 to 1 (two decimals at most)`;
+      values.threshold = Number(value);
+      return null;
+    }
     case 'budget': {
       const { min, max } = rules.budget;
       const number = Number(value);

@@ -7,7 +7,7 @@
  * feet is harder to reason about than one made when they press Share.
  */
 import type { AppState, Slice } from './app-state.ts';
-import { budgetLimits } from './settings-slice.ts';
+import { budgetLimits, selectPolicy, selectThreshold } from './settings-slice.ts';
 import { encodeShareLink, parseShareLink, type ShareValues } from './share-link.ts';
 
 export interface ShareState {
@@ -37,7 +37,9 @@ export function selectShareHash(state: AppState): string {
   const image = sharedImage(state);
   return encodeShareLink({
     model: state.model.selectedId,
-    policy: state.settings.policy,
+    policy: selectPolicy(state),
+    // Only the confidence policy reads a threshold; other links stay as short as they were.
+    ...(selectPolicy(state) === 'confidence' ? { threshold: selectThreshold(state) } : {}),
     budget: state.settings.maxVisualTokens,
     question: state.draft.trim(),
     ...(image ? { image } : {}),
@@ -82,6 +84,7 @@ export const createShareSlice = (): Slice<ShareSlice> => (set, get, api) => {
       set({ share: { ignored } });
       if (values.model !== undefined) get().selectModel(values.model);
       if (values.policy !== undefined) get().setPolicy(values.policy);
+      if (values.threshold !== undefined) get().setThreshold(values.threshold);
       if (values.budget !== undefined) get().setBudget(values.budget);
       if (values.question !== undefined) get().setDraft(values.question);
       const { image } = values;

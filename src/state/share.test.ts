@@ -22,7 +22,14 @@ describe('share links in the store', () => {
       expect(client.count('open-image')).toBe(1);
     });
     const state = store.getState();
-    expect(state.settings).toEqual({ policy: 'full-only', maxVisualTokens: 512, budgetChosen: true });
+    expect(state.settings).toEqual({
+      policy: 'full-only',
+      policyChosen: true,
+      threshold: 0.6,
+      thresholdChosen: false,
+      maxVisualTokens: 512,
+      budgetChosen: true,
+    });
     expect(state.draft).toBe('How many bars?');
     expect(state.model.selectedId).toBe('visionthink-test');
     expect(state.share.ignored).toEqual([]);
@@ -55,7 +62,14 @@ describe('share links in the store', () => {
       expect(store.getState().samples.status).toBe('missing');
     });
     const state = store.getState();
-    expect(state.settings).toEqual({ policy: 'visionthink', maxVisualTokens: 1024, budgetChosen: false });
+    expect(state.settings).toEqual({
+      policy: 'visionthink',
+      policyChosen: false,
+      threshold: 0.6,
+      thresholdChosen: false,
+      maxVisualTokens: 1024,
+      budgetChosen: false,
+    });
     expect(state.draft).toBe('<img src=x onerror=alert(1)>');
     expect(state.share.ignored).toHaveLength(3);
     expect(client.count('open-image')).toBe(0);

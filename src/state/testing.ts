@@ -209,6 +209,9 @@ export function usage(round: number, resolution: 'low' | 'full' | null, visualTo
     prefilledTokens: 300 + visualTokens,
     generatedTokens: 20,
     output: '',
+    confidence: null,
+    decision: 'answer',
+    reason: 'Answered',
     ms: { encode: 5, prefill: (300 + visualTokens) / 10, decode: 40 },
   };
 }
@@ -238,18 +241,33 @@ export function runEvents(escalate: boolean): { events: EngineEvent[]; result: R
         round: 1,
         delta: '<tool_call>\n{"name": "resize_image", "arguments": {"action": "resize"}}\n</tool_call>',
       },
-      { type: 'usage', usage: rounds[0] as RoundUsage, totals: { used: 192, fullResolution: 768, saved: 576 } },
+      {
+        type: 'usage',
+        usage: rounds[0] as RoundUsage,
+        totals: { used: 192, fullResolution: 768, saved: 576 },
+        tokens: [],
+      },
       { type: 'decision', round: 1, decision: 'escalate' },
       { type: 'round', round: 2, image: { width: 896, height: 672, resolution: 'full', visualTokens: 768 } },
       { type: 'phase', round: 2, phase: 'encode-full' },
       { type: 'text', round: 2, delta: '<think>Now I see.</think><answer>blue</answer>' },
-      { type: 'usage', usage: rounds[1] as RoundUsage, totals: { used: 960, fullResolution: 768, saved: -192 } },
+      {
+        type: 'usage',
+        usage: rounds[1] as RoundUsage,
+        totals: { used: 960, fullResolution: 768, saved: -192 },
+        tokens: [],
+      },
       { type: 'decision', round: 2, decision: 'answer' },
     );
   } else {
     events.push(
       { type: 'text', round: 1, delta: '<think>Simple.</think><answer>red</answer>' },
-      { type: 'usage', usage: rounds[0] as RoundUsage, totals: { used: 192, fullResolution: 768, saved: 576 } },
+      {
+        type: 'usage',
+        usage: rounds[0] as RoundUsage,
+        totals: { used: 192, fullResolution: 768, saved: 576 },
+        tokens: [],
+      },
       { type: 'decision', round: 1, decision: 'answer' },
     );
   }

@@ -2,7 +2,7 @@
  * The answer as it streams: each round's reasoning collapsed, the request for the full image
  * as a plain sentence, and the final answer set apart.
  */
-import { useRef } from 'react';
+import { Fragment, useRef } from 'react';
 import type { AnswerSegment, RunStatus } from '../state/index.ts';
 import { selectAnswerView, useAppStore } from '../state/index.ts';
 import { useBringIntoViewOnStart } from './use-bring-into-view.ts';
@@ -16,7 +16,17 @@ const UNFINISHED: Readonly<Record<RunStatus, string>> = {
   error: ' — cut off',
 };
 
-function Segment({ segment, round, status }: { segment: AnswerSegment; round: number; status: RunStatus }) {
+function Segment({
+  segment,
+  round,
+  status,
+  superseded,
+}: {
+  segment: AnswerSegment;
+  round: number;
+  status: RunStatus;
+  superseded: boolean;
+}) {
   switch (segment.kind) {
     case 'think':
       return (
@@ -33,8 +43,13 @@ function Segment({ segment, round, status }: { segment: AnswerSegment; round: nu
     case 'text':
       return <p className="stray-text">{segment.text}</p>;
     case 'answer':
-      // Shown once, below, as the answer.
-      return null;
+      // The final answer is shown once, below; one the model gave before it saw the full image
+      // stays in view, for comparison.
+      return superseded ? (
+        <p className="low-answer" data-testid={`answer.round-${round}`}>
+          <span className="muted">Answer from the low-resolution image:</span> {segment.text}
+        </p>
+      ) : null;
   }
 }
 
@@ -66,11 +81,24 @@ export function AnswerView() {
           <p className="asked">
             <span className="muted">You asked:</span> {question}
           </p>
-          {view.rounds.map((round) =>
-            round.segments.map((segment, index) => (
-              <Segment key={`${round.round}-${index}`} segment={segment} round={round.round} status={status} />
-            )),
-          )}
+          {view.rounds.map((round) => (
+            <Fragment key={round.round}>
+              {round.segments.map((segment, index) => (
+                <Segment
+                  key={index}
+                  segment={segment}
+                  round={round.round}
+                  status={status}
+                  superseded={round.superseded}
+                />
+              ))}
+              {round.decision && (
+                <p className="gate-decision" data-testid="answer.decision">
+                  {round.decision}
+                </p>
+              )}
+            </Fragment>
+          ))}
           {view.answer !== null &&
             (running || status === 'done' ? (
               <p className={view.complete ? 'final-answer' : 'final-answer streaming'} data-testid="answer.final">

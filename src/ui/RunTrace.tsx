@@ -2,12 +2,51 @@
  * What happened, round by round: the image each round encoded (a thumbnail of exactly what
  * the model saw), its size and visual tokens, the phase while running, and the decision.
  */
+import type { CSSProperties } from 'react';
+import { answerTokenIndices } from '../engine/confidence.ts';
+import { formatProbability } from '../engine/decide-round.ts';
 import type { RoundTrace, RunStatus } from '../state/index.ts';
 import { selectMeter, selectResumesQuestion, useAppStore } from '../state/index.ts';
 import { formatMs, formatSize } from './format.ts';
 import { DECISION_LABELS, PHASE_LABELS, STOPPED_PHASE_LABELS } from './labels.ts';
 
-function RoundItem({ trace, status }: { trace: RoundTrace; status: RunStatus }) {
+/**
+ * The answer a round gave, each token shaded by how unsure the model was of it (the less
+ * probable, the stronger the shade), with its probability on hover and for screen readers.
+ */
+function AnswerTokens({ trace, label }: { trace: RoundTrace; label: string }) {
+  const indices = answerTokenIndices(trace.tokens);
+  if (indices.length === 0) return null;
+  const confidence = trace.usage?.confidence;
+  return (
+    <p className="trace-answer" data-testid={`trace.round-${trace.round}.answer`}>
+      <span className="muted">{label}: </span>
+      {indices.map((i) => {
+        const token = trace.tokens[i];
+        if (!token) return null;
+        const p = Number.isFinite(token.p) ? token.p : 1;
+        return (
+          <span
+            key={i}
+            className="token"
+            style={{ '--doubt': (1 - p).toFixed(3) } as CSSProperties}
+            title={`probability ${formatProbability(p)}`}
+          >
+            {token.text}
+          </span>
+        );
+      })}
+      {confidence && (
+        <span className="muted" data-testid={`trace.round-${trace.round}.confidence`}>
+          {' '}
+          (confidence {formatProbability(confidence.value)})
+        </span>
+      )}
+    </p>
+  );
+}
+
+function RoundItem({ trace, status, gated }: { trace: RoundTrace; status: RunStatus; gated: boolean }) {
   const running = status === 'running';
   const { image } = trace;
   const what = image
@@ -55,12 +94,19 @@ function RoundItem({ trace, status }: { trace: RoundTrace; status: RunStatus }) 
             → Stopped{trace.phase ? ` while ${STOPPED_PHASE_LABELS[trace.phase]}` : ''}.
           </p>
         )}
+        {gated && (
+          <AnswerTokens
+            trace={trace}
+            label={trace.decision === 'escalate' && image?.resolution === 'low' ? 'Low-resolution answer' : 'Answer'}
+          />
+        )}
         {trace.decision && (
           <p
             className={`trace-decision decision-${trace.decision}`}
             data-testid={`trace.round-${trace.round}.decision`}
           >
-            → {DECISION_LABELS[trace.decision]}
+            {/* The gate's verdict (or the model asking unprompted) says why, with its numbers. */}→{' '}
+            {(trace.gate ?? trace.asked) && trace.usage ? trace.usage.reason : DECISION_LABELS[trace.decision]}
             {trace.decisionDetail && trace.decision !== 'escalate' && (
               <span className="muted"> ({trace.decisionDetail})</span>
             )}
@@ -82,8 +128,8 @@ function phaseOf(rounds: readonly RoundTrace[]): string {
   return `round-${last.round}:${last.phase ?? 'starting'}`;
 }
 
-function endingNote(escalated: boolean, fullTokens: number): string {
-  if (escalated) return ' after asking for the full image';
+function endingNote(escalated: boolean, fullTokens: number, appDecided: boolean): string {
+  if (escalated) return appDecided ? ' after looking at the full image' : ' after asking for the full image';
   return fullTokens > 0 ? ' from the full image' : ' from the low-resolution image alone';
 }
 
@@ -112,12 +158,17 @@ export function RunTrace() {
             </li>
           )}
           {rounds.map((trace) => (
-            <RoundItem key={trace.round} trace={trace} status={run.status} />
+            <RoundItem key={trace.round} trace={trace} status={run.status} gated={run.policy === 'confidence'} />
           ))}
           {run.status === 'done' && (
             <li className="trace-end">
               Answered{run.elapsedMs === null ? '' : ` in ${formatMs(run.elapsedMs)}`}
-              {endingNote(run.result?.escalated ?? false, meter?.fullTokens ?? 0)}.
+              {endingNote(
+                run.result?.escalated ?? false,
+                meter?.fullTokens ?? 0,
+                rounds.some((trace) => trace.gate !== null && trace.decision === 'escalate'),
+              )}
+              .
             </li>
           )}
           {run.status === 'stopped' && (

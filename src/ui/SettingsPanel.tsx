@@ -1,6 +1,13 @@
 /** Model, policy and the full-resolution budget. */
 import { useId, useState } from 'react';
-import { POLICY_CHOICES, selectBudgetLimits, useAppStore } from '../state/index.ts';
+import {
+  POLICY_CHOICES,
+  selectBudgetLimits,
+  selectDefaultPolicyWhy,
+  selectPolicy,
+  selectThreshold,
+  useAppStore,
+} from '../state/index.ts';
 import { ModelPicker } from './ModelPicker.tsx';
 
 function BudgetInput() {
@@ -41,10 +48,49 @@ function BudgetInput() {
   );
 }
 
+/** The confidence gate's threshold: a slider showing its value, 0 (never look again) to 1 (always). */
+function ThresholdSlider() {
+  const threshold = useAppStore(selectThreshold);
+  const setThreshold = useAppStore((s) => s.setThreshold);
+  const inputId = useId();
+  const hintId = useId();
+  return (
+    <div className="field">
+      <label htmlFor={inputId}>
+        Confidence threshold{' '}
+        <output htmlFor={inputId} data-testid="threshold.value">
+          {threshold.toFixed(2)}
+        </output>
+      </label>
+      <input
+        id={inputId}
+        type="range"
+        data-testid="threshold"
+        min={0}
+        max={1}
+        step={0.01}
+        value={threshold}
+        aria-describedby={hintId}
+        aria-valuetext={threshold.toFixed(2)}
+        onChange={(event) => {
+          setThreshold(event.target.valueAsNumber);
+        }}
+      />
+      <p id={hintId} className="muted">
+        An answer at low resolution less sure than this is asked again with the full image. 0 never looks again; 1
+        always does.
+      </p>
+    </div>
+  );
+}
+
 export function SettingsPanel() {
-  const policy = useAppStore((s) => s.settings.policy);
+  const policy = useAppStore(selectPolicy);
   const setPolicy = useAppStore((s) => s.setPolicy);
+  const modelDefault = useAppStore(selectDefaultPolicyWhy);
   const policyId = useId();
+  const whyId = useId();
+  const defaultLabel = POLICY_CHOICES.find((choice) => choice.id === modelDefault?.defaultPolicy)?.label;
 
   return (
     <section className="settings" aria-labelledby="settings-heading">
@@ -56,6 +102,7 @@ export function SettingsPanel() {
           id={policyId}
           data-testid="policy"
           value={policy}
+          aria-describedby={modelDefault ? whyId : undefined}
           onChange={(event) => {
             setPolicy(event.target.value);
           }}
@@ -66,7 +113,13 @@ export function SettingsPanel() {
             </option>
           ))}
         </select>
+        {modelDefault && defaultLabel && (
+          <p id={whyId} className="muted" data-testid="policy.why">
+            Default for this model: {defaultLabel}. {modelDefault.defaultPolicyWhy}
+          </p>
+        )}
       </div>
+      {policy === 'confidence' && <ThresholdSlider />}
       <BudgetInput />
     </section>
   );

@@ -267,6 +267,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
               image: seen,
               question: request.question,
               policy: request.policy,
+              threshold: request.threshold,
               maxVisualTokens: request.maxVisualTokens,
               signal: controller.signal,
             })) {

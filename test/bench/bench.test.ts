@@ -78,6 +78,10 @@ describe('the Node bench on the tiny model', () => {
     );
     expect(results.mixed.fullOnly.visualTokens).toBe(2 * small.full.visualTokens + 2 * large.full.visualTokens);
     expect(results.mixed.ratio.totalMs).toBeGreaterThan(0);
+    // The confidence gate takes the same questions to the full image, so it spends the same tokens.
+    expect(results.mixed.confidence.visualTokens).toBe(results.mixed.visionthink.visualTokens);
+    expect(results.mixed.lowOnly.visualTokens).toBe(2 * small.low.visualTokens + 2 * large.low.visualTokens);
+    expect(results.mixed.confidenceRatio.totalMs).toBeGreaterThan(0);
   });
 
   it('measures decoding speed and peak memory', () => {

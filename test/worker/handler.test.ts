@@ -128,6 +128,7 @@ describe('the worker request handler', () => {
       imageId: 2,
       question: 'What colour?',
       policy: 'visionthink',
+      threshold: 0.6,
       maxVisualTokens: 1024,
     };
     await handle(run);
@@ -162,6 +163,7 @@ describe('the worker request handler', () => {
       imageId: 2,
       question: 'What colour?',
       policy: 'visionthink',
+      threshold: 0.6,
       maxVisualTokens: 1024,
     });
     await handle({ type: 'cancel', requestId: 3 });
@@ -197,6 +199,7 @@ describe('the worker request handler', () => {
       imageId: 2,
       question: 'Colour?',
       policy: 'visionthink',
+      threshold: 0.6,
       maxVisualTokens: 1024,
     });
     expect(messages.at(-1)).toEqual({
@@ -218,6 +221,7 @@ describe('the device ladder in the worker', () => {
     imageId,
     question: 'What colour?',
     policy: 'visionthink',
+    threshold: 0.6,
     maxVisualTokens: 1024,
   });
   /** The shared model, but its generation fails `failures` times with `message`. */
