@@ -78,8 +78,17 @@ export interface MixedWorkload {
   escalated: number;
   share: number;
   visionthink: { visualTokens: number; totalMs: number };
+  /**
+   * The same questions under `confidence`: every question first answers at low resolution with
+   * the plain prompt, and the escalating ones then answer again with the full image.
+   */
+  confidence: { visualTokens: number; totalMs: number };
+  lowOnly: { visualTokens: number; totalMs: number };
   fullOnly: { visualTokens: number; totalMs: number };
+  /** VisionThink against full-only. */
   ratio: { visualTokens: number | null; totalMs: number | null };
+  /** `confidence` against full-only. */
+  confidenceRatio: { visualTokens: number | null; totalMs: number | null };
 }
 
 export interface NodeResults {
@@ -206,31 +215,57 @@ async function compareEscalation(
 /** `questions` questions over the sizes in turn, `share` of them escalating, against full-only. */
 async function mixedWorkload(options: NodeBenchOptions, images: readonly ImageSource[]): Promise<MixedWorkload> {
   const pattern = escalationPattern(options.questions, options.escalationShare);
-  const totals = { visionthink: { visualTokens: 0, totalMs: 0 }, fullOnly: { visualTokens: 0, totalMs: 0 } };
+  const zero = () => ({ visualTokens: 0, totalMs: 0 });
+  const totals = { visionthink: zero(), confidence: zero(), lowOnly: zero(), fullOnly: zero() };
+  const add = (into: { visualTokens: number; totalMs: number }, run: { result: RunResult; wallMs: number }) => {
+    into.visualTokens += run.result.visualTokens.used;
+    into.totalMs += run.wallMs;
+  };
   for (const [i, escalates] of pattern.entries()) {
     const image = images[i % images.length] as ImageSource;
     const base = { image, question: QUESTION, maxVisualTokens: options.budget };
-    const vt = await timedRun(options.model, {
-      ...base,
-      policy: 'visionthink',
-      script: escalates ? [CALL, ANSWER] : [ANSWER],
-    });
-    const full = await timedRun(options.model, { ...base, policy: 'full-only', script: [ANSWER] });
-    totals.visionthink.visualTokens += vt.result.visualTokens.used;
-    totals.visionthink.totalMs += vt.wallMs;
-    totals.fullOnly.visualTokens += full.result.visualTokens.used;
-    totals.fullOnly.totalMs += full.wallMs;
+    add(
+      totals.visionthink,
+      await timedRun(options.model, {
+        ...base,
+        policy: 'visionthink',
+        script: escalates ? [CALL, ANSWER] : [ANSWER],
+      }),
+    );
+    // The gate decides from the model's confidence; thresholds 1 and 0 make it take the same
+    // questions to the full image as VisionThink does, so the two are compared on equal terms.
+    add(
+      totals.confidence,
+      await timedRun(options.model, {
+        ...base,
+        policy: 'confidence',
+        threshold: escalates ? 1 : 0,
+        script: [ANSWER, ANSWER],
+      }),
+    );
+    add(totals.lowOnly, await timedRun(options.model, { ...base, policy: 'low-only', script: [ANSWER] }));
+    add(totals.fullOnly, await timedRun(options.model, { ...base, policy: 'full-only', script: [ANSWER] }));
   }
+  const rounded = (t: { visualTokens: number; totalMs: number }) => ({
+    visualTokens: t.visualTokens,
+    totalMs: ms(t.totalMs),
+  });
   const escalated = pattern.filter(Boolean).length;
   return {
     questions: options.questions,
     escalated,
     share: ratio(escalated, options.questions) ?? 0,
-    visionthink: { visualTokens: totals.visionthink.visualTokens, totalMs: ms(totals.visionthink.totalMs) },
-    fullOnly: { visualTokens: totals.fullOnly.visualTokens, totalMs: ms(totals.fullOnly.totalMs) },
+    visionthink: rounded(totals.visionthink),
+    confidence: rounded(totals.confidence),
+    lowOnly: rounded(totals.lowOnly),
+    fullOnly: rounded(totals.fullOnly),
     ratio: {
       visualTokens: ratio(totals.visionthink.visualTokens, totals.fullOnly.visualTokens),
       totalMs: ratio(totals.visionthink.totalMs, totals.fullOnly.totalMs),
+    },
+    confidenceRatio: {
+      visualTokens: ratio(totals.confidence.visualTokens, totals.fullOnly.visualTokens),
+      totalMs: ratio(totals.confidence.totalMs, totals.fullOnly.totalMs),
     },
   };
 }

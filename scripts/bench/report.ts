@@ -145,8 +145,11 @@ export function renderReport(results: BenchResults): string {
       ['', 'visual tokens', 'total ms'],
       [
         ['VisionThink', node.mixed.visionthink.visualTokens, node.mixed.visionthink.totalMs],
+        ['confidence (same questions escalate)', node.mixed.confidence.visualTokens, node.mixed.confidence.totalMs],
+        ['low-only', node.mixed.lowOnly.visualTokens, node.mixed.lowOnly.totalMs],
         ['full-only', node.mixed.fullOnly.visualTokens, node.mixed.fullOnly.totalMs],
-        ['ratio', x(node.mixed.ratio.visualTokens), x(node.mixed.ratio.totalMs)],
+        ['VisionThink / full-only', x(node.mixed.ratio.visualTokens), x(node.mixed.ratio.totalMs)],
+        ['confidence / full-only', x(node.mixed.confidenceRatio.visualTokens), x(node.mixed.confidenceRatio.totalMs)],
       ],
     ),
     '## 4. Decoding and memory (Node, CPU)',
