@@ -62,14 +62,15 @@ Options:
       the app's models: ${models}.
       Default: the generated test model (npm run model:test).
   --policy <name>
-      When the model sees the full image. Default: the model's own (see the README's model
-      table): ${DEFAULT_POLICY} for the test models and models trained for VisionThink's
-      tool call, confidence for the others.
+      When the model sees the full image. Default: the model's own for the app's models
+      (confidence for qwen3.5-0.8b and qwen2-vl-2b, which were never trained to ask for it;
+      ${DEFAULT_POLICY} for the test models), ${DEFAULT_POLICY} for any other folder or hub id.
 ${policies.join('\n')}
   --threshold <0..1>
-      The confidence policy's threshold: an answer at low resolution whose confidence (the
-      lowest probability the model gave a token of its answer) is below it is asked again
-      with the full image. 0 never does, 1 always does. Default: the model's own, else 0.6.
+      The confidence policy's threshold (that policy only): an answer at low resolution whose
+      confidence (the lowest probability the model gave a token of its answer) is below it
+      is asked again with the full image. 0 never does (a model that asks for the full image
+      still gets it), 1 always does. Default: the model's own, else 0.6.
   --max-visual-tokens <N>
       Caps the full-resolution image at N visual tokens (a whole number, 1 or more); savings
       are measured against that capped image. Default: ${DEFAULT_MAX_VISUAL_TOKENS}.
@@ -135,6 +136,12 @@ function parseCommandLine() {
       );
     }
     checkThreshold(threshold);
+    if (policy !== 'confidence') {
+      throw new InvalidRequestError(
+        'invalid-option',
+        `--threshold applies to --policy confidence only; the policy here is ${policy}.`,
+      );
+    }
   }
   let maxVisualTokens: number | undefined;
   if (values['max-visual-tokens'] !== undefined) {

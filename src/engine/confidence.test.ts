@@ -43,6 +43,10 @@ describe('the answer span', () => {
     expect(answerTokenIndices(round)).toEqual([4, 5]);
     const split = tokens(['Caf', 0.9], ['', 0.4], ['é', 0.8], ['', 1]);
     expect(answerTokenIndices(split)).toEqual([0, 1, 2]);
+    // A character split over two tokens at the very start of the answer counts whole.
+    const opening = tokens(['<answer>', 1], ['', 0.2], ['€', 0.9], ['5', 0.95], ['</answer>', 1], ['', 1]);
+    expect(answerTokenIndices(opening)).toEqual([1, 2, 3]);
+    expect(answerConfidence(opening)?.value).toBe(0.2);
   });
 });
 
@@ -69,6 +73,8 @@ describe('the confidence of an answer', () => {
   it('is null when there is no answer text', () => {
     expect(answerConfidence(tokens(['<think>', 1], ['Hm.', 1], ['</think>', 1], ['', 1]))).toBeNull();
     expect(answerConfidence([])).toBeNull();
+    // Without the model's probabilities there is nothing to judge by, rather than a made-up number.
+    expect(answerConfidence(tokens(['<answer>', 1], ['4', Number.NaN], ['</answer>', 1]))).toBeNull();
   });
 });
 

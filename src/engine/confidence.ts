@@ -56,31 +56,36 @@ export function answerSpan(output: string): { start: number; end: number } {
 }
 
 /**
- * Indices of the tokens that make up the answer. A token belongs when its text overlaps the
- * span; a token with no text of its own (part of a character that the next token completes) when
- * it lies strictly inside it, so the end-of-turn token never counts.
+ * Indices of the tokens that make up the answer: those whose text overlaps the span. A token with
+ * no text of its own (the first bytes of a character the next token completes) counts with the
+ * token that completes it; one that nothing completes (the end-of-turn token) never counts.
  */
 export function answerTokenIndices(tokens: readonly TokenProbability[]): number[] {
   const output = tokens.map((token) => token.text).join('');
   const span = answerSpan(output);
   const indices: number[] = [];
   let offset = 0;
+  let waiting: number[] = [];
   tokens.forEach((token, i) => {
+    if (token.text.length === 0) {
+      waiting.push(i);
+      return;
+    }
     const start = offset;
     const end = offset + token.text.length;
     offset = end;
-    const inside =
-      token.text.length > 0 ? start < span.end && end > span.start : start > span.start && start < span.end;
-    if (inside) indices.push(i);
+    if (start < span.end && end > span.start) indices.push(...waiting, i);
+    waiting = [];
   });
   return indices;
 }
 
-/** The confidence of the answer among `tokens`; null when the output has no answer text. */
+/** The confidence of the answer among `tokens`; null when the output has no answer text (or it has no probabilities). */
 export function answerConfidence(tokens: readonly TokenProbability[]): Confidence | null {
-  const probabilities = answerTokenIndices(tokens).map((i) => tokens[i]?.p ?? 0);
+  const probabilities = answerTokenIndices(tokens).map((i) => tokens[i]?.p ?? Number.NaN);
   const first = probabilities[0];
-  if (first === undefined) return null;
+  // No answer text, or no probability to judge it by: nothing to trust.
+  if (first === undefined || !probabilities.every(Number.isFinite)) return null;
   const min = Math.min(...probabilities);
   const meanLog =
     probabilities.reduce((sum, p) => sum + Math.log(Math.max(p, Number.MIN_VALUE)), 0) / probabilities.length;

@@ -28,7 +28,7 @@ describe('the confidence gate', () => {
       decision: 'escalate',
       reason: 'Unsure at low resolution (confidence 0.41, below 0.60) — looked at the full image',
       gate: { confidence: at(0.41), threshold: 0.6 },
-      next: 'follow-up',
+      next: 'full-image',
     });
   });
 
@@ -43,11 +43,11 @@ describe('the confidence gate', () => {
     const never = decideRound(outcome({ confidence: at(0.01), threshold: 0 }));
     expect(never.next).toBe('end');
     expect(never.reason).toBe(
-      'Threshold 0 (confidence 0.01) — answered from the low-resolution image, as it always does',
+      'Threshold 0 (confidence 0.01) — kept the low-resolution answer; this threshold never looks again',
     );
     const always = decideRound(outcome({ confidence: at(1), threshold: 1 }));
-    expect(always.next).toBe('follow-up');
-    expect(always.reason).toBe('Threshold 1 (confidence 1.00) — looked at the full image, as it always does');
+    expect(always.next).toBe('full-image');
+    expect(always.reason).toBe('Threshold 1 (confidence 1.00) — looked at the full image; this threshold always does');
   });
 
   it('the answer after the full image is final, whatever its confidence', () => {
@@ -62,7 +62,7 @@ describe('the confidence gate', () => {
         decision: 'escalate',
         reason: 'Asked for the full image itself — looked at the full image',
         asked: true,
-        next: 'follow-up',
+        next: 'full-image',
       });
     }
     expect(decideRound(outcome({ call: resize, confidence: null, current: 'full' })).decision).toBe('unserved');
@@ -72,7 +72,7 @@ describe('the confidence gate', () => {
 
 describe('the VisionThink protocol policies are unchanged', () => {
   it('serves a resize request with the tool response, refuses with the error turn', () => {
-    expect(decideRound(outcome({ policy: POLICIES.visionthink, call: resize })).next).toBe('tool-response');
+    expect(decideRound(outcome({ policy: POLICIES.visionthink, call: resize })).next).toBe('full-image');
     const refused = decideRound(outcome({ policy: POLICIES['low-only'], call: resize }));
     expect(refused).toMatchObject({ decision: 'refused', next: 'error-turn' });
     expect(refused.detail).toMatch(/not available/);
@@ -90,9 +90,20 @@ describe('the VisionThink protocol policies are unchanged', () => {
 });
 
 describe('describeGate', () => {
-  it('says when there was no answer text to judge', () => {
+  it('rounds down, so a confidence just under the threshold never reads as equal to it', () => {
+    const just = { value: 0.5999, min: 0.5999, geometricMean: 0.5999, first: 0.5999, tokens: 1 };
+    expect(describeGate(just, 0.6, true)).toBe(
+      'Unsure at low resolution (confidence 0.59, below 0.60) — looked at the full image',
+    );
+    expect(describeGate(at(0.29), 0.6, true)).toContain('confidence 0.29,');
+  });
+
+  it('says when there was no answer to judge', () => {
     expect(describeGate(null, 0.6, true)).toBe(
-      'Unsure at low resolution (no answer text, below 0.60) — looked at the full image',
+      'Unsure at low resolution (no answer to judge) — looked at the full image',
+    );
+    expect(describeGate(null, 0, false)).toBe(
+      'Threshold 0 (no answer to judge) — kept the low-resolution answer; this threshold never looks again',
     );
   });
 });

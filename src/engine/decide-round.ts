@@ -19,10 +19,10 @@ export interface RoundDecision {
   /** The model asked for the full image itself, without the tool being offered. */
   asked?: boolean;
   /**
-   * What follows: the end of the run, the protocol's tool response with the full image, the
-   * plain prompt's follow-up turn with the full image, or the protocol's error turn.
+   * What follows: the end of the run, the prompt protocol's turn with the full image (see
+   * prompt-protocols.ts), or the VisionThink protocol's error turn.
    */
-  next: 'end' | 'tool-response' | 'follow-up' | 'error-turn';
+  next: 'end' | 'full-image' | 'error-turn';
 }
 
 export interface RoundOutcome {
@@ -37,16 +37,21 @@ export interface RoundOutcome {
   lastRound: boolean;
 }
 
-/** A probability or threshold as people read it: two decimals. */
-export const formatProbability = (p: number): string => p.toFixed(2);
+/**
+ * A probability or threshold as people read it: two decimals, rounded down, so a confidence just
+ * under the threshold never reads as equal to it ("0.60, below 0.60").
+ */
+export const formatProbability = (p: number): string => (Math.floor(p * 100 + 1e-9) / 100).toFixed(2);
 
 /** "Unsure at low resolution (confidence 0.41, below 0.60)" and its opposite, for the gate's verdict. */
 export function describeGate(confidence: Confidence | null, threshold: number, unsure: boolean): string {
-  const value = confidence === null ? 'no answer text' : `confidence ${formatProbability(confidence.value)}`;
+  const value = confidence === null ? 'no answer to judge' : `confidence ${formatProbability(confidence.value)}`;
   if (!unsure && threshold <= 0)
-    return `Threshold 0 (${value}) — answered from the low-resolution image, as it always does`;
-  if (!unsure) return `Confident (${value.replace('confidence ', '')}) — answered from the low-resolution image`;
-  if (threshold >= 1) return `Threshold 1 (${value}) — looked at the full image, as it always does`;
+    return `Threshold 0 (${value}) — kept the low-resolution answer; this threshold never looks again`;
+  if (!unsure && confidence)
+    return `Confident (${formatProbability(confidence.value)}) — answered from the low-resolution image`;
+  if (threshold >= 1) return `Threshold 1 (${value}) — looked at the full image; this threshold always does`;
+  if (!confidence) return 'Unsure at low resolution (no answer to judge) — looked at the full image';
   return `Unsure at low resolution (${value}, below ${formatProbability(threshold)}) — looked at the full image`;
 }
 
@@ -60,7 +65,7 @@ export function decideRound(outcome: RoundOutcome): RoundDecision {
         decision: unsure ? 'escalate' : 'answer',
         reason: describeGate(confidence, threshold, unsure),
         gate: { confidence, threshold },
-        next: unsure ? 'follow-up' : 'end',
+        next: unsure ? 'full-image' : 'end',
       };
     }
     return { decision: 'answer', reason: `Answered from ${answeredFrom}`, next: 'end' };
@@ -76,7 +81,7 @@ export function decideRound(outcome: RoundOutcome): RoundDecision {
         decision: 'escalate',
         reason: 'Asked for the full image itself — looked at the full image',
         asked: true,
-        next: 'follow-up',
+        next: 'full-image',
       };
     }
     const detail = 'The model asked for the full image, which it already has.';
@@ -95,7 +100,7 @@ export function decideRound(outcome: RoundOutcome): RoundDecision {
     return {
       decision: 'escalate',
       reason: 'Asked for the full image — looked at the full image',
-      next: 'tool-response',
+      next: 'full-image',
     };
   }
   return {

@@ -5,6 +5,13 @@
  * shows the full-resolution image and asks again.
  */
 
+/**
+ * Passed to the chat template with both turns. Qwen3-family templates read it and put an empty
+ * `<think>\n\n</think>\n\n` block at the generation prompt, so the model answers directly and
+ * the confidence is that of its answer, not of a chain of reasoning; other templates ignore it.
+ */
+export const PLAIN_TEMPLATE_OPTIONS: Readonly<Record<string, unknown>> = { enable_thinking: false };
+
 /** The text of the user turn that shows the full-resolution image in round 2. */
 export const FULL_IMAGE_FOLLOW_UP = 'Here is the same image at full resolution. Answer again.';
 

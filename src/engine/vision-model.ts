@@ -24,6 +24,7 @@ import { FileSizes, type ProgressEvent } from './file-sizes.ts';
 import { prefillInChunks, sequenceInputs } from './chunked-prefill.ts';
 import { abortFetchesOn, applyProcessorDefaults, describeLoadError } from './model-loading.ts';
 import { planPrefillChunks } from './prefill-chunks.ts';
+import { forceTokens, tokenProbability } from './logits.ts';
 import { yieldToEventLoop } from './yield.ts';
 
 installKvContinuation(env.version);
@@ -125,10 +126,17 @@ export class VisionModel {
   prefillChunkTokens = PREFILL_CHUNK_TOKENS;
   /** The model's image token, which marks where images lie in a sequence; null when it has none. */
   private readonly imageToken: bigint | null;
-  private encodeHook: { before(): Promise<void>; after(): Promise<void> } | null = null;
-  private encodeMs = 0;
-  /** The logits of the latest decoder step, read when its token is chosen. */
-  private lastLogits: Tensor | null = null;
+  /**
+   * What the wrappers around the library's model share with the round that runs: hooks around
+   * the vision encoder, its time, and the logits of the latest decoder step (read when that
+   * step's token is chosen). One object, written through and never replaced, so the wrappers and
+   * `generate` always see the same state.
+   */
+  private readonly step: {
+    encodeHook: { before(): Promise<void>; after(): Promise<void> } | null;
+    encodeMs: number;
+    logits: Tensor | null;
+  } = { encodeHook: null, encodeMs: 0, logits: null };
 
   private constructor(
     /** What was loaded: a folder or a hub repository id. */
@@ -143,11 +151,11 @@ export class VisionModel {
     // Time the vision encoder separately from the decoder prefill it runs inside.
     const encode = model.encode_image.bind(model);
     model.encode_image = async (inputs) => {
-      await this.encodeHook?.before();
+      await this.step.encodeHook?.before();
       const start = performance.now();
       const features = await encode(inputs);
-      this.encodeMs += performance.now() - start;
-      await this.encodeHook?.after();
+      this.step.encodeMs += performance.now() - start;
+      await this.step.encodeHook?.after();
       return features;
     };
     // The logits are computed at every step anyway; keeping the latest lets the probability of
@@ -155,7 +163,7 @@ export class VisionModel {
     const forward = model.forward.bind(model);
     model.forward = async (inputs) => {
       const outputs = await forward(inputs);
-      this.lastLogits = outputs.logits ?? null;
+      this.step.logits = outputs.logits ?? null;
       return outputs;
     };
     // Every session run (vision encoder, embedding, each decoding step) first lets the event loop
@@ -244,10 +252,16 @@ export class VisionModel {
   /**
    * Messages as the text of a turn, with the generation prompt. `protocol` (the default) uses
    * the template the VisionThink protocol is defined with where the registry names one (see
-   * model-registry.ts); `own` always the model's own template.
+   * model-registry.ts); `own` always the model's own template. `options` are passed to the
+   * template as variables (e.g. `enable_thinking`).
    */
-  renderChat(messages: ChatMessage[], template: 'protocol' | 'own' = 'protocol'): string {
+  renderChat(
+    messages: ChatMessage[],
+    template: 'protocol' | 'own' = 'protocol',
+    options: Readonly<Record<string, unknown>> = {},
+  ): string {
     const text: unknown = this.tokenizer.apply_chat_template(messages, {
+      ...options,
       tokenize: false,
       add_generation_prompt: true,
       ...(this.chatTemplate === null || template === 'own' ? {} : { chat_template: this.chatTemplate }),
@@ -264,11 +278,6 @@ export class VisionModel {
     if (end === undefined)
       throw new ModelLoadError('model-invalid', `The model "${this.source}" has no end-of-turn token.`);
     return [...Array.from(input_ids.data as BigInt64Array), end];
-  }
-
-  /** Whether `token` ends the model's turn (one of its end-of-sequence tokens). */
-  endsTurn(token: bigint | undefined): boolean {
-    return token !== undefined && this.endOfTurnTokens().includes(token);
   }
 
   private endOfTurnTokens(): bigint[] {
@@ -306,16 +315,16 @@ export class VisionModel {
         if (firstToken === 0) firstToken = performance.now();
         const token = value[0]?.[0] as bigint;
         generated.push(token);
-        probabilities.push(this.lastLogits ? tokenProbability(this.lastLogits, token) : Number.NaN);
+        probabilities.push(this.step.logits ? tokenProbability(this.step.logits, token) : Number.NaN);
         request.onToken(generated, probabilities);
       },
       end: () => undefined,
     };
-    this.encodeMs = 0;
+    this.step.encodeMs = 0;
     const checkAbort = (): void => {
       if (signal?.aborted) throw new AbortedError();
     };
-    this.encodeHook = {
+    this.step.encodeHook = {
       before: async () => {
         await yieldToEventLoop();
         checkAbort();
@@ -354,7 +363,7 @@ export class VisionModel {
       } as never)) as { sequences: Tensor };
       if (signal?.aborted) throw new AbortedError();
       const end = performance.now();
-      const encode = this.encodeMs;
+      const encode = this.step.encodeMs;
       const prefillEnd = firstToken || end;
       return {
         sequence: Array.from(output.sequences.data as BigInt64Array),
@@ -369,8 +378,8 @@ export class VisionModel {
     } catch (error) {
       throw signal?.aborted ? new AbortedError() : toEngineError(error);
     } finally {
-      this.encodeHook = null;
-      this.lastLogits = null;
+      this.step.encodeHook = null;
+      this.step.logits = null;
       signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -398,31 +407,4 @@ const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
 export interface ChatMessage {
   role: string;
   content: string | ({ type: 'image' } | { type: 'text'; text: string })[];
-}
-
-/** The softmax probability of `token` in the last position of `logits` ([batch, seq, vocab]). */
-function tokenProbability(logits: Tensor, token: bigint): number {
-  const row = logits.slice(null, -1, null).to('float32').data as Float32Array;
-  const vocab = row.length;
-  let max = -Infinity;
-  for (let i = 0; i < vocab; i++) if ((row[i] as number) > max) max = row[i] as number;
-  let sum = 0;
-  for (let i = 0; i < vocab; i++) sum += Math.exp((row[i] as number) - max);
-  return Math.exp((row[Number(token)] ?? -Infinity) - max) / sum;
-}
-
-/** A logits processor that leaves only the next of `tokens` possible at each step. */
-function forceTokens(tokens: readonly bigint[]): (inputIds: bigint[][], logits: Tensor) => Tensor {
-  let step = 0;
-  return (_inputIds, logits) => {
-    const next = tokens[step++];
-    if (next === undefined) return logits;
-    const scores = logits.data as Float32Array;
-    const vocab = logits.dims.at(-1) ?? scores.length;
-    for (let row = 0; row < scores.length; row += vocab) {
-      scores.fill(-Infinity, row, row + vocab);
-      scores[row + Number(next)] = 0;
-    }
-    return logits;
-  };
 }

@@ -10,10 +10,10 @@ import type { ImageSource } from './image.ts';
 import { checkImageDimensions } from './image.ts';
 import { DEFAULT_POLICY, policyFor } from './policies.ts';
 import { TextDeltaStream } from './text-stream.ts';
-import { TOOL_RESPONSE_TURN, chatMessages, extractAnswer, parseToolCall, renderErrorTurn } from './protocol.ts';
-import { answerConfidence, answerSpan, checkThreshold, type TokenProbability } from './confidence.ts';
+import { parseToolCall, renderErrorTurn } from './protocol.ts';
+import { promptProtocol } from './prompt-protocols.ts';
+import { answerConfidence, checkThreshold, type TokenProbability } from './confidence.ts';
 import { decideRound, type RoundDecision } from './decide-round.ts';
-import { followUpMessages, plainMessages } from './plain-protocol.ts';
 import type { Tensor, VisionModel } from './vision-model.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, planResolutions, type ResolutionPlan } from './visual-tokens.ts';
 import { yieldToEventLoop } from './yield.ts';
@@ -122,30 +122,6 @@ function validate(request: RunRequest): { question: string; maxNewTokens: number
   return { question, maxNewTokens, threshold: checkThreshold(request.threshold) };
 }
 
-/** The answer of a round under the plain prompt: its answer span (see confidence.ts). */
-function plainAnswer(output: string): string {
-  const span = answerSpan(output);
-  return output.slice(span.start, span.end);
-}
-
-/**
- * The user turn that shows the full image under the plain prompt, appended after the model's
- * answer: the model's own chat template renders it, from its `<|im_start|>user` on, after the
- * line break the template puts after every `<|im_end|>` (and that `<|im_end|>` too when the
- * answer was cut off by the length limit before the model ended its turn).
- */
-function followUpTurn(model: VisionModel, lastToken: bigint | undefined): string {
-  const rendered = model.renderChat(followUpMessages(), 'own');
-  const start = rendered.lastIndexOf('<|im_start|>user');
-  if (start < 0) {
-    throw new EngineError(
-      'model-invalid',
-      `The chat template of "${model.source}" does not mark turns with <|im_start|>, so the full image cannot be shown in a second turn.`,
-    );
-  }
-  return `${model.endsTurn(lastToken) ? '' : '<|im_end|>'}\n${rendered.slice(start)}`;
-}
-
 /** Cancellation point: pending messages (a Stop) are delivered first, then the signal is read. */
 async function checkpoint(signal: AbortSignal): Promise<void> {
   await yieldToEventLoop();
@@ -186,11 +162,9 @@ async function execute(
   const grids: [bigint, bigint, bigint][] = [];
   const imagePixels: Tensor[] = [];
   let sequence: bigint[] = [];
+  const protocol = promptProtocol(policy, model);
   let pending: { text: string; resolution: Resolution | null } = {
-    text:
-      policy.prompt === 'plain'
-        ? model.renderChat(plainMessages(question), 'own')
-        : model.renderChat(chatMessages(question)),
+    text: protocol.firstTurn(question),
     resolution: firstPass,
   };
   let current: Resolution = firstPass;
@@ -271,10 +245,11 @@ async function execute(
       lastOutput = output;
       const tokens: TokenProbability[] = pieces.map((text, i) => ({ text, p: result.probabilities[i] ?? Number.NaN }));
       const call = parseToolCall(output);
+      const confidence = call.kind === 'none' ? answerConfidence(tokens) : null;
       const decision: RoundDecision = decideRound({
         policy,
         call,
-        confidence: call.kind === 'none' ? answerConfidence(tokens) : null,
+        confidence,
         threshold,
         current,
         lastRound: round === MAX_ROUNDS,
@@ -289,7 +264,7 @@ async function execute(
         prefilledTokens: sequence.length - result.generated.length - cached,
         generatedTokens: result.generated.length,
         output,
-        confidence: call.kind === 'none' ? answerConfidence(tokens) : null,
+        confidence,
         decision: decision.decision,
         reason: decision.reason,
         ms: result.ms,
@@ -313,17 +288,14 @@ async function execute(
       }
       escalated = true;
       current = 'full';
-      pending =
-        next === 'tool-response'
-          ? { text: TOOL_RESPONSE_TURN, resolution: 'full' }
-          : { text: followUpTurn(model, result.generated.at(-1)), resolution: 'full' };
+      pending = { text: protocol.fullImageTurn(result.generated.at(-1)), resolution: 'full' };
     }
   } finally {
     await cache.dispose();
   }
 
   return {
-    answer: policy.prompt === 'plain' ? plainAnswer(lastOutput) : extractAnswer(lastOutput),
+    answer: protocol.answer(lastOutput),
     escalated,
     policy: policy.id,
     ...(policy.gate === 'confidence' ? { threshold } : {}),

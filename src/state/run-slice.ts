@@ -52,8 +52,6 @@ export interface RunState {
   question: string;
   imageId: number | null;
   policy: PolicyId | null;
-  /** The confidence threshold the run uses (the `confidence` policy only). */
-  threshold: number | null;
   maxVisualTokens: number | null;
   /** Stop was pressed; the run ends at the engine's next check. */
   stopping: boolean;
@@ -94,7 +92,6 @@ export function idleRun(): RunState {
     question: '',
     imageId: null,
     policy: null,
-    threshold: null,
     maxVisualTokens: null,
     stopping: false,
     resumed: false,
@@ -172,7 +169,6 @@ export const createRunSlice =
           question: text,
           imageId: image.imageId,
           policy,
-          threshold: policy === 'confidence' ? threshold : null,
           maxVisualTokens,
           resumed,
           startedAt: deps.now(),

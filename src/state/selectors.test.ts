@@ -172,13 +172,13 @@ describe('answer view under the plain prompt', () => {
       { type: 'decision', round: 1, decision: 'escalate', gate },
       { type: 'round', round: 2, image: { width: 896, height: 672, resolution: 'full', visualTokens: 768 } },
     );
-    // Between the rounds there is no answer yet: the first one was not trusted.
+    // Between the rounds the first answer stays, as the low-resolution one; there is no final one yet.
     expect(selectAnswerView(store.getState())).toMatchObject({
       rounds: [
         {
           round: 1,
           decision: reason,
-          superseded: false,
+          superseded: true,
           segments: [{ kind: 'answer', text: 'It says STOP.', complete: true }],
         },
       ],
@@ -192,6 +192,13 @@ describe('answer view under the plain prompt', () => {
       ],
       answer: 'It says STOP HERE.',
       complete: false,
+    });
+    // Stopped during round 2: the low-resolution answer is still there to read.
+    store.getState().stop();
+    emitRun(client, { type: 'error', error: { code: 'aborted', message: 'Stopped.' }, spent: { low: 192, full: 768 } });
+    expect(selectAnswerView(store.getState()).rounds[0]).toMatchObject({
+      superseded: true,
+      segments: [{ kind: 'answer', text: 'It says STOP.' }],
     });
   });
 });

@@ -318,7 +318,7 @@ export interface AnswerRoundView {
    * or the model asked for the full image unprompted; null otherwise.
    */
   decision: string | null;
-  /** A later round answers again: this round's answer is the one from the low-resolution image. */
+  /** The run went on to the full image: this round's answer is the one from the low-resolution image. */
   superseded: boolean;
 }
 
@@ -337,7 +337,7 @@ export const selectAnswerView = memoSelector(
     // Under the plain prompt the model answers in its own words, without <answer> tags.
     const plain = run.policy !== null && POLICIES[run.policy].prompt === 'plain';
     const shown = run.rounds.filter((round) => round.text !== '');
-    const rounds = shown.map((round, index) => ({
+    const rounds = shown.map((round) => ({
       round: round.round,
       resolution: round.image?.resolution ?? null,
       segments: segmentTurn(round.text, streaming && round.decision === null).map((segment): AnswerSegment =>
@@ -346,7 +346,9 @@ export const selectAnswerView = memoSelector(
           : segment,
       ),
       decision: round.gate || round.asked ? (round.usage?.reason ?? null) : null,
-      superseded: index < shown.length - 1,
+      // Followed by a look at the full image: from the moment the decision is made, not only once
+      // the next round writes, so the low-resolution answer never vanishes in between (or on Stop).
+      superseded: round.decision === 'escalate',
     }));
     if (run.result) {
       const last = run.rounds[run.rounds.length - 1];

@@ -12,7 +12,8 @@ import { DECISION_LABELS, PHASE_LABELS, STOPPED_PHASE_LABELS } from './labels.ts
 
 /**
  * The answer a round gave, each token shaded by how unsure the model was of it (the less
- * probable, the stronger the shade), with its probability on hover and for screen readers.
+ * probable, the stronger the shade), with its probability on hover; the answer's confidence
+ * follows as text.
  */
 function AnswerTokens({ trace, label }: { trace: RoundTrace; label: string }) {
   const indices = answerTokenIndices(trace.tokens);

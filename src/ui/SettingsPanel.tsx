@@ -77,8 +77,8 @@ function ThresholdSlider() {
         }}
       />
       <p id={hintId} className="muted">
-        An answer at low resolution less sure than this is asked again with the full image. 0 never looks again; 1
-        always does.
+        An answer at low resolution less sure than this is asked again with the full image. 0 never looks again (unless
+        the model asks for the full image itself); 1 always does.
       </p>
     </div>
   );

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatProbability } from '../../src/engine/decide-round.ts';
 import { THOUGHTS, TOOL_CALL_BODY } from '../../scripts/model/test-model.ts';
 import { renderSample } from '../../scripts/samples/test-images.ts';
 import { icoFile, outputs, sampleBmp, sampleIconImage, samplePng } from './helpers.ts';
@@ -199,7 +200,7 @@ describe('--policy confidence', () => {
     expect(first?.confidence?.value).toBeLessThan(0.5);
     expect(first?.decision).toBe('escalate');
     expect(first?.reason).toBe(
-      `Unsure at low resolution (confidence ${(first?.confidence?.value ?? 0).toFixed(2)}, below 0.60) — looked at the full image`,
+      `Unsure at low resolution (confidence ${formatProbability(first?.confidence?.value ?? 0)}, below 0.60) — looked at the full image`,
     );
     expect(second?.confidence?.value).toBeGreaterThan(0.9);
     expect(second?.reason).toBe('Answered from the full-resolution image');
@@ -288,6 +289,11 @@ describe('bad input: exit code 2 and one line on stderr', () => {
       'a threshold that is not a number',
       () => ['--image', plain, '--question', 'q', '--threshold', 'high'],
       '--threshold must be a number from 0 to 1, not "high".',
+    ],
+    [
+      'a threshold for a policy that has none',
+      () => ['--image', plain, '--question', 'q', '--policy', 'low-only', '--threshold', '0.5'],
+      '--threshold applies to --policy confidence only; the policy here is low-only.',
     ],
     [
       'a fractional token budget',

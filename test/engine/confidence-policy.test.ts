@@ -4,8 +4,9 @@
  * the full image shown in a second user turn on the same cache when the answer is unsure.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatProbability } from '../../src/engine/decide-round.ts';
 import type { EngineEvent, RunResult } from '../../src/engine/events.ts';
-import { FULL_IMAGE_FOLLOW_UP, plainMessages } from '../../src/engine/plain-protocol.ts';
+import { FULL_IMAGE_FOLLOW_UP, PLAIN_TEMPLATE_OPTIONS, plainMessages } from '../../src/engine/plain-protocol.ts';
 import type { VisionModel } from '../../src/engine/vision-model.ts';
 import { planResolutions } from '../../src/engine/visual-tokens.ts';
 import { runVisionThink } from '../../src/engine/visionthink.ts';
@@ -41,7 +42,7 @@ describe.each(MODEL_FAMILIES)('the confidence policy on the %s test model', (fam
   });
 
   it('renders the plain prompt through the model’s own template, byte for byte', () => {
-    expect(model.renderChat(plainMessages(QUESTION), 'own')).toBe(plainPrompt(1).replace(pads(1), IMAGE_PAD));
+    expect(model.renderChat(plainMessages(QUESTION), 'own', PLAIN_TEMPLATE_OPTIONS)).toBe(plainPrompt(1));
   });
 
   it('a plain image: a confident answer from the low-resolution image, nothing more', async () => {
@@ -60,7 +61,7 @@ describe.each(MODEL_FAMILIES)('the confidence policy on the %s test model', (fam
     expect(round?.confidence?.tokens).toBe(1);
     expect(round?.decision).toBe('answer');
     expect(round?.reason).toBe(
-      `Confident (${round?.confidence?.value.toFixed(2) ?? ''}) — answered from the low-resolution image`,
+      `Confident (${formatProbability(round?.confidence?.value ?? Number.NaN)}) — answered from the low-resolution image`,
     );
     expect(result.visualTokens).toEqual({
       used: plan.low.visualTokens,
@@ -85,7 +86,7 @@ describe.each(MODEL_FAMILIES)('the confidence policy on the %s test model', (fam
     expect(first.confidence?.value).toBeLessThan(0.5);
     expect(first.decision).toBe('escalate');
     expect(first.reason).toBe(
-      `Unsure at low resolution (confidence ${first.confidence?.value.toFixed(2) ?? ''}, below 0.60) — looked at the full image`,
+      `Unsure at low resolution (confidence ${formatProbability(first.confidence?.value ?? Number.NaN)}, below 0.60) — looked at the full image`,
     );
     expect(second.output).toBe(answer(THOUGHTS.afterTool, 'red'));
     expect(second.confidence?.value).toBeGreaterThan(0.9);

@@ -153,6 +153,29 @@ describe('the worker request handler', () => {
     }
   });
 
+  it('passes the policy and its threshold to the engine', async () => {
+    const { handle, messages } = setup();
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    await handle({ type: 'open-image', requestId: 2, image: await png('detailed', 'green') });
+    const ask = async (requestId: number, threshold: number) => {
+      await handle({
+        type: 'run',
+        requestId,
+        imageId: 2,
+        question: 'What colour?',
+        policy: 'confidence',
+        threshold,
+        maxVisualTokens: 1024,
+      });
+      await until(messages, (m) => m.type === 'run-event' && m.requestId === requestId && m.event.type === 'done');
+      const done = messages.findLast((m) => m.type === 'run-event' && m.requestId === requestId);
+      return done?.type === 'run-event' && done.event.type === 'done' ? done.event.result : null;
+    };
+    // Unsure at low resolution: threshold 0 keeps the answer, 0.6 looks at the full image.
+    expect(await ask(3, 0)).toMatchObject({ policy: 'confidence', threshold: 0, escalated: false, answer: 'green' });
+    expect(await ask(4, 0.6)).toMatchObject({ policy: 'confidence', threshold: 0.6, escalated: true, answer: 'green' });
+  });
+
   it('cancels a run by its request id: the run ends with an aborted error', async () => {
     const { handle, messages } = setup();
     await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
