@@ -56,4 +56,14 @@ test('Escalate when unsure: the decision with its numbers, the low-resolution an
   await app.expectMeter(expectedTokens(detailed.width, detailed.height, false));
   await app.byId('share').click();
   await expect(app.byId('share.link')).toHaveValue(/[#&]policy=confidence&threshold=0(&|$)/);
+
+  // The Qwen3.5-layout test model (hybrid attention cache) decides the same way.
+  await app.byId('threshold').fill('0.6');
+  await app.chooseModel('visionthink-test-qwen3_5');
+  await expect(app.byId('policy')).toHaveValue('confidence');
+  await app.chooseImage(await sampleImage('detailed', 'magenta', 448, 336));
+  await app.ask();
+  await app.expectAnswer('magenta');
+  await expect(app.byId('answer.decision')).toHaveText(unsure);
+  await expect(app.byId('answer.round-1')).toHaveText('Answer from the low-resolution image: magenta');
 });

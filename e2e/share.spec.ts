@@ -99,7 +99,8 @@ test('a hostile link is ignored with a notice, and its question stays plain text
     'Resolution policy: “evil” is not a known policy.',
   ]);
   await expect(app.byId('question')).toHaveValue(question);
-  await expect(app.byId('policy')).toHaveValue('visionthink');
+  // The link's policy was refused: the default model's own applies (Qwen3.5 was never trained to ask).
+  await expect(app.byId('policy')).toHaveValue('confidence');
   await expect(app.byId('budget')).toHaveValue('1024');
   await expect(app.byId('preview')).toContainText('No image yet.');
   await expect(app.page.locator('img[src="x"]')).toHaveCount(0);

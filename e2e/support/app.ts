@@ -243,7 +243,12 @@ export class App {
    */
   async expectAnswer(colour: Colour): Promise<void> {
     const answer = this.byId('answer.final');
-    await expect(answer).toHaveText(new RegExp(`\\b${colour}\\b`, 'i'), { timeout: RUN_TIMEOUT });
+    const named = new RegExp(`\\b${colour}\\b`, 'i');
+    await expect(answer).toHaveText(named, { timeout: RUN_TIMEOUT });
+    // An answer may stream in and then give way to another look (the confidence gate): judge
+    // the one the finished run shows.
+    await expect(this.byId('answer')).toHaveAttribute('data-status', 'done', { timeout: RUN_TIMEOUT });
+    await expect(answer).toHaveText(named, { timeout: 5_000 });
     const others = PALETTE_NAMES.filter((c) => c !== colour);
     await expect(answer).not.toHaveText(new RegExp(`\\b(${others.join('|')})\\b`, 'i'), { timeout: 1 });
     await this.expectIdle();

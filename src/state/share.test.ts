@@ -154,4 +154,26 @@ describe('share links in the store', () => {
       '#model=visionthink-test&policy=low-only&budget=256&question=Which+colour%3F&image=https%3A%2F%2Fexample.com%2Fcat.png',
     );
   });
+
+  it('carries the threshold only under the confidence policy, and a link applies it', () => {
+    const harness = createHarness(gallery());
+    const { store } = harness;
+    readyWithImage(harness);
+    store.getState().setBudget(256);
+    expect(selectShareHash(store.getState())).toBe('#model=visionthink-test&policy=visionthink&budget=256');
+    store.getState().setPolicy('confidence');
+    expect(selectShareHash(store.getState())).toBe(
+      '#model=visionthink-test&policy=confidence&threshold=0.6&budget=256',
+    );
+    store.getState().setThreshold(0.35);
+    expect(selectShareHash(store.getState())).toContain('&threshold=0.35&');
+
+    const opened = createHarness(gallery(), '#model=visionthink-test&policy=confidence&threshold=0.8');
+    expect(opened.store.getState().settings).toMatchObject({
+      policy: 'confidence',
+      policyChosen: true,
+      threshold: 0.8,
+      thresholdChosen: true,
+    });
+  });
 });
