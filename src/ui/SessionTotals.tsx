@@ -34,7 +34,7 @@ export function SessionTotals() {
           {...(summary.savedFraction === null ? {} : { note: `(${formatPercent(summary.savedFraction)})` })}
         />
         <Figure
-          label="Asked for the full image"
+          label="Looked at the full image too"
           testId="session.escalations"
           value={summary.escalations}
           {...(summary.escalationRate === null

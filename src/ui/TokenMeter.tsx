@@ -13,12 +13,13 @@ function stageText(meter: MeterView, interrupted: boolean): string {
   const { escalated, fullTokens, used, saved, savedFraction: fraction } = meter;
   switch (meter.status) {
     case 'running':
-      if (escalated) return `The model asked for the full image: +${fullTokens} visual tokens.`;
+      // Whoever decided (the model, or the confidence gate), the full image is now being looked at.
+      if (escalated) return `Looking at the full image as well: +${fullTokens} visual tokens.`;
       return fullTokens > 0 ? 'Looking at the full image.' : 'First look at a quarter of the pixels.';
     case 'done':
       if (saved === null) return '';
       return saved < 0
-        ? `Asking for the full image cost ${-saved} visual tokens more than going straight to it.`
+        ? `Looking at the full image as well cost ${-saved} visual tokens more than going straight to it.`
         : `Saved ${saved} visual tokens (${formatPercent(fraction ?? 0)}).`;
     case 'stopped':
       return used > 0
