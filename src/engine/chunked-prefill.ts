@@ -2,7 +2,7 @@
  * Running a prefill in chunks (planned by prefill-chunks.ts): each chunk a continuation prefill
  * on the cache, with a check for Stop after it.
  */
-import { Tensor, type DynamicCache } from '@huggingface/transformers';
+import { Tensor } from '@huggingface/transformers';
 import type { PrefillPlan } from './prefill-chunks.ts';
 import { yieldToEventLoop } from './yield.ts';
 
@@ -10,7 +10,8 @@ import { yieldToEventLoop } from './yield.ts';
 export interface ChunkedRequest {
   ids: readonly bigint[];
   grids: readonly (readonly [bigint, bigint, bigint])[];
-  cache: DynamicCache;
+  /** The cache the chunks run into (a `SharedCache`). */
+  cache: { get_seq_length(): number };
   /** Pixels of the images the cache does not hold yet, one image after the other. */
   pixelValues: Tensor | null;
 }

@@ -16,6 +16,8 @@ export type EngineErrorCode =
   | 'model-invalid'
   | 'aborted'
   | 'needs-download'
+  | 'context-full'
+  | 'conversation-lost'
   | 'internal';
 
 /** Base class: an error the engine reports to a person. */
@@ -73,6 +75,16 @@ export class NeedsDownloadError extends EngineError {
   constructor(message: string) {
     super('needs-download', message);
   }
+}
+
+/**
+ * The conversation cannot go on: the next turn would not fit the model's context or the memory
+ * this device allows a conversation (`context-full`), or its cached state is gone, e.g. after the
+ * model was reloaded (`conversation-lost`). A new conversation on the same image works.
+ */
+export class ConversationError extends EngineError {
+  override readonly name = 'ConversationError';
+  declare readonly code: 'context-full' | 'conversation-lost';
 }
 
 /** What a cancelled model load says (see `AbortedError`). */

@@ -5,6 +5,12 @@ import type { Confidence, TokenProbability } from './confidence.ts';
 import type { EngineErrorCode } from './errors.ts';
 import type { PolicyId } from './policies.ts';
 
+/** The conversation's visual tokens after a question, and which question that was (1-based). */
+export interface ConversationTotals {
+  turn: number;
+  visualTokens: VisualTokenTotals;
+}
+
 /** Which image a round encodes. */
 export type Resolution = 'low' | 'full';
 
@@ -80,8 +86,17 @@ export interface SpentVisualTokens {
 
 /** Every event a run can emit, in order: plan, then per round round → phase… → text… → usage → decision, then done or error. */
 export type EngineEvent =
-  /** The resolutions chosen for this question before anything runs. */
-  | { type: 'plan'; original: Size; low: Size & { visualTokens: number }; full: Size & { visualTokens: number } }
+  /**
+   * The resolutions of the conversation's image, sent before anything of question `turn` (1 for
+   * the first question of a conversation) runs.
+   */
+  | {
+      type: 'plan';
+      turn: number;
+      original: Size;
+      low: Size & { visualTokens: number };
+      full: Size & { visualTokens: number };
+    }
   /** A round starts; `image` is what it will encode (null for a text-only round). */
   | { type: 'round'; round: number; image: (Size & { resolution: Resolution; visualTokens: number }) | null }
   /** The run moved to another phase of the current round. */
@@ -106,8 +121,12 @@ export type EngineEvent =
       gate?: { confidence: Confidence | null; threshold: number };
       asked?: boolean;
     }
-  /** The run finished. */
-  | { type: 'done'; result: RunResult }
+  /**
+   * The question was answered. `result.visualTokens` are the question's own (a follow-up's
+   * baseline is 0: an always-full-resolution conversation has the full image in context already);
+   * `conversation` has the conversation's totals after it.
+   */
+  | { type: 'done'; result: RunResult; conversation: ConversationTotals }
   /**
    * The run failed or was stopped; no further events follow. `spent` says what it had cost by
    * then (absent when it ended before the engine ran).

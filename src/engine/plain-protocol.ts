@@ -26,6 +26,11 @@ export function plainMessages(question: string): PlainMessage[] {
   return [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }];
 }
 
+/** A follow-up question in a conversation: the question alone, the image being in context already. */
+export function plainFollowUpMessages(question: string): PlainMessage[] {
+  return [{ role: 'user', content: [{ type: 'text', text: question }] }];
+}
+
 /** Round 2: the full-resolution image, then {@link FULL_IMAGE_FOLLOW_UP}, as one user turn. */
 export function followUpMessages(): PlainMessage[] {
   return [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: FULL_IMAGE_FOLLOW_UP }] }];

@@ -1,19 +1,29 @@
 /**
- * What the loop sends and reads under each prompt protocol, behind one small interface: round 1's
- * turn, the turn that shows the full image, and the answer in a reply. `visionthink` is the
- * released model's protocol (protocol.ts); `plain` is the `confidence` policy's, for models never
- * trained on it (plain-protocol.ts).
+ * What the loop sends and reads under each prompt protocol, behind one small interface: the first
+ * question's turn, a follow-up question's turn, the turn that shows the full image, and the answer
+ * in a reply. `visionthink` is the released model's protocol (protocol.ts); `plain` is the
+ * `confidence` policy's, for models never trained on it (plain-protocol.ts).
  */
 import { answerSpan } from './confidence.ts';
 import { EngineError } from './errors.ts';
 import type { Policy } from './policies.ts';
-import { followUpMessages, PLAIN_TEMPLATE_OPTIONS, plainMessages } from './plain-protocol.ts';
-import { TOOL_RESPONSE_TURN, chatMessages, extractAnswer } from './protocol.ts';
-import type { VisionModel } from './vision-model.ts';
+import { followUpMessages, PLAIN_TEMPLATE_OPTIONS, plainFollowUpMessages, plainMessages } from './plain-protocol.ts';
+import { TOOL_RESPONSE_TURN, chatMessages, extractAnswer, renderFollowUpText } from './protocol.ts';
+import type { ChatMessage, VisionModel } from './vision-model.ts';
 
 export interface PromptProtocol {
-  /** The text of round 1 for `question` (one image placeholder, for the low-resolution image). */
+  /** The text of a conversation's first turn for `question` (one image placeholder, for the first image). */
   firstTurn(question: string): string;
+  /**
+   * The text every first turn starts with, up to and including the image's `<|vision_start|>`
+   * (the system prompt, the tools, the instructions): its cache is computed once per model.
+   */
+  prefix(): string;
+  /**
+   * The text appended after a completed turn for a follow-up `question` (no image: the image is in
+   * context already); `lastToken` is the last token of the reply before it.
+   */
+  followUpTurn(question: string, lastToken: bigint | undefined): string;
   /**
    * The text appended after the model's reply to show it the full image (one placeholder);
    * `lastToken` is the reply's last token.
@@ -25,34 +35,62 @@ export interface PromptProtocol {
 
 const END_OF_TURN = '<|im_end|>';
 const USER_TURN = '<|im_start|>user';
+const VISION_START = '<|vision_start|>';
 
-/** The protocol of `policy` for `model`; a chat template the plain protocol cannot continue fails here, before anything runs. */
+/** The protocol of `policy` for `model`; a chat template the protocol cannot continue fails here, before anything runs. */
 export function promptProtocol(policy: Pick<Policy, 'prompt'>, model: VisionModel): PromptProtocol {
+  const template = policy.prompt === 'visionthink' ? 'protocol' : 'own';
+  const options = policy.prompt === 'visionthink' ? {} : PLAIN_TEMPLATE_OPTIONS;
+  /**
+   * A user turn as the chat template renders it after earlier turns: from its `<|im_start|>user`
+   * on, with the generation prompt, after the line break the template puts after every
+   * `<|im_end|>` (and after an `<|im_end|>` of our own when the reply did not end its turn, e.g.
+   * cut off by the length limit).
+   */
+  const userTurn = (messages: ChatMessage[]): ((lastToken: bigint | undefined) => string) => {
+    const rendered = model.renderChat(messages, template, options);
+    const start = rendered.lastIndexOf(USER_TURN);
+    if (start < 0) {
+      throw new EngineError(
+        'model-invalid',
+        `The chat template of "${model.source}" does not mark turns with ${USER_TURN}, so the app cannot add a turn to the conversation. Choose another model.`,
+      );
+    }
+    const turn = `\n${rendered.slice(start)}`;
+    return (lastToken) =>
+      lastToken !== undefined && model.decode([lastToken], false) === END_OF_TURN ? turn : `${END_OF_TURN}${turn}`;
+  };
+  const firstTurn = (question: string): string =>
+    policy.prompt === 'visionthink'
+      ? model.renderChat(chatMessages(question))
+      : model.renderChat(plainMessages(question), 'own', PLAIN_TEMPLATE_OPTIONS);
+  const prefix = (): string => {
+    const text = firstTurn('');
+    const at = text.indexOf(VISION_START);
+    return at < 0 ? '' : text.slice(0, at + VISION_START.length);
+  };
+  const followUpTurn = (question: string, lastToken: bigint | undefined): string =>
+    userTurn(
+      policy.prompt === 'visionthink'
+        ? [{ role: 'user', content: renderFollowUpText(question) }]
+        : plainFollowUpMessages(question),
+    )(lastToken);
+
   if (policy.prompt === 'visionthink') {
     return {
-      firstTurn: (question) => model.renderChat(chatMessages(question)),
+      firstTurn,
+      prefix,
+      followUpTurn,
       fullImageTurn: () => TOOL_RESPONSE_TURN,
       answer: extractAnswer,
     };
   }
-  // The follow-up is the template's own user turn with the generation prompt, from its
-  // `<|im_start|>user` on, after the line break the template puts after every `<|im_end|>`.
-  const rendered = model.renderChat(followUpMessages(), 'own', PLAIN_TEMPLATE_OPTIONS);
-  const start = rendered.lastIndexOf(USER_TURN);
-  if (start < 0) {
-    throw new EngineError(
-      'model-invalid',
-      `The chat template of "${model.source}" does not mark turns with ${USER_TURN}, so "Escalate when unsure" cannot show it the full image in a second turn. Choose another policy.`,
-    );
-  }
-  const followUp = `\n${rendered.slice(start)}`;
+  const fullImageTurn = userTurn(followUpMessages());
   return {
-    firstTurn: (question) => model.renderChat(plainMessages(question), 'own', PLAIN_TEMPLATE_OPTIONS),
-    // A reply cut off by the length limit has not ended its turn yet: end it first.
-    fullImageTurn: (lastToken) =>
-      lastToken !== undefined && model.decode([lastToken], false) === END_OF_TURN
-        ? followUp
-        : `${END_OF_TURN}${followUp}`,
+    firstTurn,
+    prefix,
+    followUpTurn,
+    fullImageTurn,
     answer: (output) => {
       const span = answerSpan(output);
       return output.slice(span.start, span.end);

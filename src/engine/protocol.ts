@@ -51,6 +51,16 @@ export function renderUserText(question: string): string {
   return USER_TEMPLATE_HEAD + IMAGE_PLACEHOLDER + '\n' + question;
 }
 
+/**
+ * The user turn of a follow-up question in a conversation: the same template, with `{Question}`
+ * the question alone, because the image is already in context (one or both resolutions). The
+ * model keeps the protocol it was trained on: reason in `<think>`, answer in `<answer>`, and ask
+ * for the full image with the tool if it still needs it.
+ */
+export function renderFollowUpText(question: string): string {
+  return USER_TEMPLATE_HEAD + question;
+}
+
 /** Sent after the model's `<|im_end|>` when it asks for the full image; the image goes in its placeholder. */
 export const TOOL_RESPONSE_TURN: string =
   '<|im_start|>user\n<tool_response>\nThe resized image is shown below:\n' +

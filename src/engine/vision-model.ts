@@ -1,13 +1,12 @@
 /**
  * A loaded Qwen-VL-family model and the two operations the VisionThink loop needs from it:
  * tokenising a turn (with or without an image) and generating one round on a KV cache.
- * With kv-continuation.ts, chunked-prefill.ts and model-loading.ts, the only code that talks to
- * transformers.js.
+ * With kv-continuation.ts, chunked-prefill.ts, shared-cache.ts and model-loading.ts, the only
+ * code that talks to transformers.js.
  */
 import {
   AutoModelForImageTextToText,
   AutoProcessor,
-  DynamicCache,
   InterruptableStoppingCriteria,
   RawImage,
   Tensor,
@@ -26,6 +25,8 @@ import { abortFetchesOn, applyProcessorDefaults, describeLoadError } from './mod
 import { planPrefillChunks } from './prefill-chunks.ts';
 import { forceTokens, tokenProbability } from './logits.ts';
 import { yieldToEventLoop } from './yield.ts';
+import { bytesPerCachedToken, SharedCache, type CacheEntries } from './shared-cache.ts';
+import type { CacheDevice } from './context-budget.ts';
 
 installKvContinuation(env.version);
 
@@ -78,7 +79,7 @@ export interface GenerateRequest {
   /** Grids of every image in the conversation, in order. */
   grids: [bigint, bigint, bigint][];
   /** Cache of the tokens already processed; updated in place. Empty for a first round. */
-  cache: DynamicCache;
+  cache: SharedCache;
   maxNewTokens: number;
   signal: AbortSignal | undefined;
   /** Called as the round moves on: the vision encoder starts, the decoder prefill starts. */
@@ -118,6 +119,20 @@ interface Qwen2VLModel extends PreTrainedModel {
 /** Prefills longer than this many tokens run in chunks, so Stop is checked between them. */
 export const PREFILL_CHUNK_TOKENS = 256;
 
+/** Context of a model whose configuration does not say (Qwen2-VL's). */
+const DEFAULT_CONTEXT_TOKENS = 32768;
+
+/**
+ * The cache of a prompt prefix (system prompt, tools, instructions), computed once per loaded
+ * model and shared by every conversation that starts with it: its tensors are only ever read.
+ */
+export interface PromptPrefix {
+  ids: readonly bigint[];
+  entries: CacheEntries;
+  /** Bytes its attention cache takes per token (see shared-cache.ts). */
+  bytesPerToken: number | null;
+}
+
 export class VisionModel {
   /**
    * How long a stretch of tokens one prefill step takes (see prefill-chunks.ts); a longer prefill
@@ -137,6 +152,10 @@ export class VisionModel {
     encodeMs: number;
     logits: Tensor | null;
   } = { encodeHook: null, encodeMs: 0, logits: null };
+  /** Prompt prefixes computed so far, by their text; disposed with the model. */
+  private readonly prefixes = new Map<string, PromptPrefix>();
+  /** The most tokens the model's position embeddings cover. */
+  readonly contextTokens: number;
 
   private constructor(
     /** What was loaded: a folder or a hub repository id. */
@@ -145,7 +164,15 @@ export class VisionModel {
     private readonly processor: Processor,
     readonly geometry: ImageGeometry,
     private readonly chatTemplate: string | null,
+    /** Where it runs, for the memory a conversation may take (see context-budget.ts). */
+    readonly device: CacheDevice,
   ) {
+    const config = model.config as {
+      max_position_embeddings?: unknown;
+      text_config?: { max_position_embeddings?: unknown };
+    };
+    const context = config.max_position_embeddings ?? config.text_config?.max_position_embeddings;
+    this.contextTokens = typeof context === 'number' && context > 0 ? context : DEFAULT_CONTEXT_TOKENS;
     const imageToken = (model.config as { image_token_id?: unknown }).image_token_id;
     this.imageToken = typeof imageToken === 'number' ? BigInt(imageToken) : null;
     // Time the vision encoder separately from the decoder prefill it runs inside.
@@ -216,7 +243,7 @@ export class VisionModel {
         await model.dispose();
         throw cancelled();
       }
-      return new VisionModel(source, model, processor, geometry, options.chatTemplate ?? null);
+      return new VisionModel(source, model, processor, geometry, options.chatTemplate ?? null, options.device ?? 'cpu');
     } catch (error) {
       throw signal?.aborted ? cancelled() : describeLoadError(source, error);
     } finally {
@@ -390,13 +417,61 @@ export class VisionModel {
     return cat(images, 0);
   }
 
-  /** A fresh, empty cache for a new conversation. */
-  newCache(): DynamicCache {
-    return new DynamicCache();
+  /** A cache holding `from` (empty when absent); the tensors it starts from are never disposed by it. */
+  newCache(from?: CacheEntries): SharedCache {
+    return new SharedCache(from);
   }
 
-  /** Frees the ONNX sessions (GPU memory on WebGPU). */
+  /** The ids of `text` (an already rendered stretch without images). */
+  encodeText(text: string): bigint[] {
+    const { input_ids } = this.tokenizer(text) as { input_ids: Tensor };
+    return Array.from(input_ids.data as BigInt64Array);
+  }
+
+  /** The prefix of `text` if it was computed before, without computing it. */
+  cachedPrefix(text: string): PromptPrefix | null {
+    return this.prefixes.get(text) ?? null;
+  }
+
+  /**
+   * The cache of the prompt prefix `text`, computed on first use (in chunks, with a check for
+   * Stop after each) and kept until the model is disposed.
+   */
+  async promptPrefix(text: string, signal?: AbortSignal): Promise<PromptPrefix> {
+    const known = this.prefixes.get(text);
+    if (known) return known;
+    const ids = this.encodeText(text);
+    const cache = new SharedCache();
+    try {
+      for (let end = 0; end < ids.length;) {
+        end = Math.min(
+          ids.length,
+          end + (Number.isFinite(this.prefillChunkTokens) ? this.prefillChunkTokens : ids.length),
+        );
+        // One sampled token that never enters the cache, as in chunked-prefill.ts.
+        await this.model.generate({
+          ...sequenceInputs(ids.slice(0, end), []),
+          past_key_values: cache,
+          max_new_tokens: 1,
+          do_sample: false,
+        } as never);
+        await yieldToEventLoop();
+        if (signal?.aborted) throw new AbortedError();
+      }
+    } catch (error) {
+      await cache.dispose();
+      throw signal?.aborted ? new AbortedError() : toEngineError(error);
+    }
+    const entries = cache.entries();
+    const prefix: PromptPrefix = { ids, entries, bytesPerToken: bytesPerCachedToken(entries) };
+    this.prefixes.set(text, prefix);
+    return prefix;
+  }
+
+  /** Frees the prompt prefixes' caches and the ONNX sessions (GPU memory on WebGPU). */
   async dispose(): Promise<void> {
+    for (const prefix of this.prefixes.values()) for (const tensor of Object.values(prefix.entries)) tensor.dispose();
+    this.prefixes.clear();
     await this.model.dispose();
   }
 }

@@ -95,6 +95,7 @@ describe('run events', () => {
     const [plan] = runEvents(false).events;
     emitRun(client, plan as EngineEvent);
     expect(store.getState().run.plan).toEqual({
+      turn: 1,
       original: { width: 896, height: 672 },
       low: { width: 448, height: 336, visualTokens: 192 },
       full: { width: 896, height: 672, visualTokens: 768 },
@@ -374,6 +375,7 @@ describe('the token meter', () => {
       client,
       {
         type: 'plan',
+        turn: 1,
         original: { width: 896, height: 672 },
         low: { width: 448, height: 336, visualTokens: 192 },
         full: { width: 896, height: 672, visualTokens: 768 },

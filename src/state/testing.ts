@@ -220,6 +220,7 @@ export function usage(round: number, resolution: 'low' | 'full' | null, visualTo
 export function runEvents(escalate: boolean): { events: EngineEvent[]; result: RunResult } {
   const plan: EngineEvent = {
     type: 'plan',
+    turn: 1,
     original: { width: 896, height: 672 },
     low: { width: 448, height: 336, visualTokens: 192 },
     full: { width: 896, height: 672, visualTokens: 768 },
@@ -280,5 +281,8 @@ export function runEvents(escalate: boolean): { events: EngineEvent[]; result: R
     visualTokens: { used, fullResolution: 768, saved: 768 - used },
     transcript: '',
   };
-  return { events: [...events, { type: 'done', result }], result };
+  return {
+    events: [...events, { type: 'done', result, conversation: { turn: 1, visualTokens: result.visualTokens } }],
+    result,
+  };
 }

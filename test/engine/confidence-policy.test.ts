@@ -111,7 +111,15 @@ describe.each(MODEL_FAMILIES)('the confidence policy on the %s test model', (fam
   it('gives the same conversation as a re-prefill of the whole conversation', async () => {
     const image = await sampleImage('detailed', 'green', 448, 336);
     const ask = async (reuseCache: boolean): Promise<RunResult> =>
-      resultOf(await collectEvents(model, { image, question: QUESTION, policy: 'confidence', reuseCache }));
+      resultOf(
+        await collectEvents(model, {
+          image,
+          question: QUESTION,
+          policy: 'confidence',
+          reuseCache,
+          prefixCache: reuseCache,
+        }),
+      );
     const reused = await ask(true);
     const refilled = await ask(false);
     expect(reused.escalated).toBe(true);

@@ -13,7 +13,7 @@ import { loadModelForNode } from '../../src/node/load-model.ts';
 import { TEST_MODEL_DIRS } from '../../src/node/paths.ts';
 import { MODEL_FAMILIES, type ModelFamily } from '../../scripts/model/family-configs.ts';
 import { THOUGHTS, TOOL_CALL_BODY } from '../../scripts/model/test-model.ts';
-import { QUESTION, collectEvents, errorOf, outputs, resultOf, sampleImage } from './helpers.ts';
+import { QUESTION, collectEvents, errorOf, outputs, resultOf, sampleImage, warmPrefix } from './helpers.ts';
 
 type Size = { width: number; height: number };
 type SizeKey = '448x336' | '896x672' | '1344x1008';
@@ -56,11 +56,13 @@ describe.each(MODEL_FAMILIES)('the %s test model', (family) => {
   let model: VisionModel;
   let firstTurnTextTokens: number;
   let toolTurnTextTokens: number;
+  let prefixTokens: number;
 
   beforeAll(async () => {
     model = await loadModelForNode(TEST_MODEL_DIRS[family]);
     firstTurnTextTokens = (await model.encodeTurn(model.renderChat(chatMessages(QUESTION)), null)).ids.length;
     toolTurnTextTokens = (await model.encodeTurn(TOOL_RESPONSE_TURN, null)).ids.length;
+    prefixTokens = await warmPrefix(model);
   });
 
   afterAll(async () => {
@@ -83,6 +85,7 @@ describe.each(MODEL_FAMILIES)('the %s test model', (family) => {
 
     expect(events[0]).toEqual({
       type: 'plan',
+      turn: 1,
       original: { width: expected.width, height: expected.height },
       low: expected.low,
       full: expected.full,
@@ -94,7 +97,7 @@ describe.each(MODEL_FAMILIES)('the %s test model', (family) => {
     expect(round.image).toEqual({ width: expected.low.width, height: expected.low.height, resolution: 'low' });
     expect(round.output).toBe(outputs.answer(THOUGHTS.plain, colour));
     expect(round.promptTokens).toBe(firstTurnTextTokens - 1 + expected.low.visualTokens);
-    expect(round.prefilledTokens).toBe(round.promptTokens);
+    expect(round.prefilledTokens).toBe(round.promptTokens - prefixTokens);
     expect(round.generatedTokens).toBe(7);
   });
 

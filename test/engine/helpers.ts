@@ -6,7 +6,11 @@ import sharp from 'sharp';
 import type { EngineEvent, RunResult } from '../../src/engine/events.ts';
 import type { ImageSource } from '../../src/engine/image.ts';
 import { runVisionThink, type RunRequest } from '../../src/engine/visionthink.ts';
-import type { VisionModel } from '../../src/engine/vision-model.ts';
+import type { Tensor, VisionModel } from '../../src/engine/vision-model.ts';
+import { SharedCache } from '../../src/engine/shared-cache.ts';
+import { promptProtocol } from '../../src/engine/prompt-protocols.ts';
+import { policyFor } from '../../src/engine/policies.ts';
+import { vi } from 'vitest';
 import { imageFromBytes } from '../../src/node/sharp-image.ts';
 import { renderSample, sampleBmp, type SampleKind } from '../../scripts/samples/test-images.ts';
 
@@ -38,6 +42,32 @@ export async function sampleImage(
   height: number,
 ): Promise<ImageSource> {
   return imageFromBytes(await samplePng(kind, colour, width, height));
+}
+
+/**
+ * Records every tensor the model puts in a cache (each step's new keys, values and states) from
+ * now on; `alive()` lists those not disposed yet. Restored by `vi.restoreAllMocks()`.
+ */
+export function trackCacheTensors(): { alive: () => Tensor[]; count: () => number } {
+  const seen = new Set<Tensor>();
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the cache as `this` below
+  const update = SharedCache.prototype.update;
+  vi.spyOn(SharedCache.prototype, 'update').mockImplementation(function (this: SharedCache, entries) {
+    for (const tensor of Object.values(entries)) seen.add(tensor);
+    update.call(this, entries);
+  });
+  return {
+    alive: () => [...seen].filter((tensor) => tensor.location !== 'none'),
+    count: () => seen.size,
+  };
+}
+
+/**
+ * Computes the model's prompt prefix for `policy` unless it is cached already, and returns its
+ * length: every later first question prefills all of its prompt but these tokens.
+ */
+export async function warmPrefix(model: VisionModel, policy = 'visionthink'): Promise<number> {
+  return (await model.promptPrefix(promptProtocol(policyFor(policy), model).prefix())).ids.length;
 }
 
 /** Runs a question to its end and returns every event, in order. */

@@ -19,6 +19,7 @@ import {
   outputs,
   resultOf,
   sampleImage,
+  warmPrefix,
 } from './helpers.ts';
 
 /** One visual token per 28 × 28 block (patch 14, merge 2) of a processor-sized image. */
@@ -95,11 +96,14 @@ let model: VisionModel;
 let firstTurnTextTokens: number;
 /** Tokens of the tool-response turn with its image placeholder unexpanded. */
 let toolTurnTextTokens: number;
+/** Tokens of the cached prompt prefix (system prompt, tools, instructions up to the image). */
+let prefixTokens: number;
 
 beforeAll(async () => {
   model = await loadModelForNode();
   firstTurnTextTokens = (await model.encodeTurn(model.renderChat(chatMessages(QUESTION)), null)).ids.length;
   toolTurnTextTokens = (await model.encodeTurn(TOOL_RESPONSE_TURN, null)).ids.length;
+  prefixTokens = await warmPrefix(model);
 });
 
 afterAll(async () => {
@@ -122,6 +126,7 @@ describe('a plain image', () => {
 
     expect(events[0]).toEqual({
       type: 'plan',
+      turn: 1,
       original: { width: expected.width, height: expected.height },
       low: expected.low,
       full: expected.full,
@@ -142,7 +147,8 @@ describe('a plain image', () => {
     expect(round.visualTokens).toBe(expected.low.visualTokens);
     // The placeholder's single <|image_pad|> becomes one pad per visual token.
     expect(round.promptTokens).toBe(firstTurnTextTokens - 1 + expected.low.visualTokens);
-    expect(round.prefilledTokens).toBe(round.promptTokens);
+    // The cached prompt prefix is never prefilled again.
+    expect(round.prefilledTokens).toBe(round.promptTokens - prefixTokens);
     expect(round.output).toBe(outputs.answer(THOUGHTS.plain, colour));
     // <think> thought </think> <answer> colour </answer> <|im_end|>
     expect(round.generatedTokens).toBe(7);
@@ -187,7 +193,7 @@ describe('a detailed image', () => {
 
     // Round 1 runs the whole prompt; round 2 only what round 1's cache does not hold.
     expect(first.promptTokens).toBe(firstTurnTextTokens - 1 + expected.low.visualTokens);
-    expect(first.prefilledTokens).toBe(first.promptTokens);
+    expect(first.prefilledTokens).toBe(first.promptTokens - prefixTokens);
     const toolTurnTokens = toolTurnTextTokens - 1 + expected.full.visualTokens;
     expect(second.promptTokens).toBe(first.promptTokens + first.generatedTokens + toolTurnTokens);
     const appended = second.promptTokens - (first.promptTokens + first.generatedTokens);
@@ -220,8 +226,6 @@ describe('the event stream', () => {
     expect(shape(events)).toEqual([
       'plan',
       'round 1 low',
-      // The system prompt before the image is prefilled first, in chunks (prefill-chunks.ts).
-      '1 prefill',
       '1 encode-low',
       '1 prefill',
       '1 decode',
@@ -263,8 +267,6 @@ describe('the event stream', () => {
     expect(shape(events)).toEqual([
       'plan',
       'round 1 low',
-      // The system prompt before the image is prefilled first, in chunks (prefill-chunks.ts).
-      '1 prefill',
       '1 encode-low',
       '1 prefill',
       '1 decode',
@@ -354,7 +356,7 @@ describe('policies', () => {
     expect(result.rounds[0]?.image).toEqual({ width: 896, height: 672, resolution: 'full' });
     expect(result.rounds[0]?.promptTokens).toBe(firstTurnTextTokens - 1 + expected.full.visualTokens);
     expect(result.visualTokens).toEqual({ used: 768, fullResolution: 768, saved: 0 });
-    expect(shape(events).slice(0, 4)).toEqual(['plan', 'round 1 full', '1 prefill', '1 encode-full']);
+    expect(shape(events).slice(0, 4)).toEqual(['plan', 'round 1 full', '1 encode-full', '1 prefill']);
   });
 
   it('full-only refuses a resize of an image already at full resolution, then the model answers', async () => {
@@ -386,7 +388,13 @@ describe('the visual-token budget', () => {
     const events = await collectEvents(model, { image, question: QUESTION, maxVisualTokens: 256 });
     const result = resultOf(events);
 
-    expect(events[0]).toEqual({ type: 'plan', original: { width: 1344, height: 1008 }, low: capped, full: capped });
+    expect(events[0]).toEqual({
+      type: 'plan',
+      turn: 1,
+      original: { width: 1344, height: 1008 },
+      low: capped,
+      full: capped,
+    });
     expect(capped.visualTokens).toBe(tokens(capped.width, capped.height));
     expect(capped.visualTokens).toBeLessThanOrEqual(256);
     expect(result.visualTokens).toEqual({ used: 234, fullResolution: 234, saved: 0 });
