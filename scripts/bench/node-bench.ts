@@ -10,7 +10,14 @@ import type { VisionModel } from '../../src/engine/vision-model.ts';
 import { askVisionThink, type RunRequest } from '../../src/engine/visionthink.ts';
 import { imageFromBytes } from '../../src/node/sharp-image.ts';
 import { renderSample } from '../samples/test-images.ts';
-import { escalationPattern, median, ms, ratio } from './stats.ts';
+import {
+  comparePrefixCache,
+  measureFollowUp,
+  warmPromptPrefix,
+  type FollowUpFigures,
+  type PrefixCacheComparison,
+} from './conversation-bench.ts';
+import { escalationPattern, median, ms, ratio, repeat } from './stats.ts';
 
 export const QUESTION = 'What does the small print in the corner say?';
 /** What the model says when it asks for the full image, as the protocol expects it. */
@@ -93,7 +100,11 @@ export interface MixedWorkload {
 
 export interface NodeResults {
   passes: PassComparison[];
+  /** The first question's prefill with the prompt prefix's cache and without it. */
+  prefixCache: PrefixCacheComparison[];
   escalation: EscalationComparison[];
+  /** A follow-up question against the first. */
+  followUp: FollowUpFigures[];
   mixed: MixedWorkload;
   decode: { tokens: number; tokensPerSecond: number };
   /** Peak resident memory of the process, in bytes. */
@@ -115,14 +126,6 @@ async function timedRun(model: VisionModel, request: RunRequest): Promise<{ resu
   const start = performance.now();
   const result = await askVisionThink(model, request);
   return { result, wallMs: performance.now() - start };
-}
-
-/** One warm-up run, then `runs` measured ones. */
-async function repeat<T>(runs: number, once: () => Promise<T>): Promise<T[]> {
-  await once();
-  const samples: T[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await once());
-  return samples;
 }
 
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
@@ -291,14 +294,24 @@ async function decodeSpeed(options: NodeBenchOptions, image: ImageSource): Promi
 export async function runNodeBench(options: NodeBenchOptions): Promise<NodeResults> {
   const log = options.log ?? (() => undefined);
   const images = await Promise.all(options.sizes.map(benchImage));
+  // Every first question below starts from the prompt prefix's cache (unless it measures going
+  // without): computed here, so that it is the steady state of a loaded model, as in the app.
+  await warmPromptPrefix(options.model);
+  const conversations = { ...options, question: QUESTION, answer: ANSWER };
   const passes: PassComparison[] = [];
+  const prefixCache: PrefixCacheComparison[] = [];
   const escalation: EscalationComparison[] = [];
+  const followUp: FollowUpFigures[] = [];
   for (const [i, size] of options.sizes.entries()) {
     const image = images[i] as ImageSource;
     log(`passes ${label(size)}`);
     passes.push(await comparePasses(options, image, size));
+    log(`prompt prefix cache ${label(size)}`);
+    prefixCache.push(await comparePrefixCache(conversations, image, label(size)));
     log(`escalation ${label(size)}`);
     escalation.push(await compareEscalation(options, image, size));
+    log(`follow-up ${label(size)}`);
+    followUp.push(await measureFollowUp(conversations, image, label(size)));
   }
   log(`mixed workload: ${options.questions} questions`);
   const mixed = await mixedWorkload(options, images);
@@ -306,7 +319,9 @@ export async function runNodeBench(options: NodeBenchOptions): Promise<NodeResul
   const decode = await decodeSpeed(options, images[0] as ImageSource);
   return {
     passes,
+    prefixCache,
     escalation,
+    followUp,
     mixed,
     decode, // maxRSS is in kibibytes.
     peakRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -1,4 +1,12 @@
-/** Small statistics for benchmark samples: medians and ratios rounded for reading. */
+/** Small statistics for benchmark samples: how they are taken, medians and ratios rounded for reading. */
+
+/** One warm-up run, then `runs` measured ones. */
+export async function repeat<T>(runs: number, once: () => Promise<T>): Promise<T[]> {
+  await once();
+  const samples: T[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await once());
+  return samples;
+}
 
 /** The median of `values` (the mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {

@@ -69,6 +69,44 @@ describe('the Node bench on the tiny model', () => {
     }
   });
 
+  it("compares a first question's prefill with and without the prompt prefix's cache", () => {
+    expect(results.prefixCache.map((row) => row.size)).toEqual(['448×448', '896×672']);
+    for (const [i, row] of results.prefixCache.entries()) {
+      const pass = results.passes[i] as NodeResults['passes'][number];
+      expect(row.prefixTokens).toBeGreaterThan(100);
+      for (const resolution of ['low', 'full'] as const) {
+        // Without the cache the prefix is prefilled again, and nothing else changes.
+        expect(row.withoutPrefix[resolution].prefilledTokens).toBe(
+          row.withPrefix[resolution].prefilledTokens + row.prefixTokens,
+        );
+        expect(row.withPrefix[resolution].prefillMs).toBeGreaterThan(0);
+        expect(row.withoutPrefix[resolution].prefillMs).toBeGreaterThan(0);
+      }
+      // The passes differ by their visual tokens only.
+      expect(row.withPrefix.full.prefilledTokens - row.withPrefix.low.prefilledTokens).toBe(
+        pass.full.visualTokens - pass.low.visualTokens,
+      );
+      expect(row.withPrefix.lowVsFullPrefillMs).toBeGreaterThan(0);
+      expect(row.withoutPrefix.lowVsFullPrefillMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('measures a follow-up against the first question: it prefills only its own turn', () => {
+    expect(results.followUp.map((row) => row.size)).toEqual(['448×448', '896×672']);
+    for (const [i, row] of results.followUp.entries()) {
+      const prefix = results.prefixCache[i] as NodeResults['prefixCache'][number];
+      expect(row.prefillsOnlyItsTurn).toBe(true);
+      expect(row.followUp.prefilledTokens).toBe(row.followUp.turnTokens);
+      // The follow-up's turn repeats the protocol's instructions before the question.
+      expect(row.followUp.turnTokens).toBeGreaterThan(50);
+      // The first question is the low pass from the prefix's cache.
+      expect(row.first.prefilledTokens).toBe(prefix.withPrefix.low.prefilledTokens);
+      expect(row.first.timeToFirstTokenMs).toBeGreaterThan(0);
+      expect(row.followUp.timeToFirstTokenMs).toBeGreaterThan(0);
+      expect(row.ratio.timeToFirstToken).toBeGreaterThan(0);
+    }
+  });
+
   it('runs the mixed workload with the share of escalations asked for', () => {
     expect(results.mixed).toMatchObject({ questions: 4, escalated: 2, share: 0.5 });
     const [small, large] = results.passes as [NodeResults['passes'][number], NodeResults['passes'][number]];
