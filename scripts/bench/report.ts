@@ -1,5 +1,6 @@
 /** The benchmark's Markdown report: every table of results, and the targets met or missed. */
 import type { BrowserFigures } from './browser-bench.ts';
+import { FOLLOW_UP } from './conversation-bench.ts';
 import type { NodeResults } from './node-bench.ts';
 import { formatBytes } from '../../src/engine/file-sizes.ts';
 
@@ -36,6 +37,7 @@ export function judgeTargets(node: NodeResults, browser: readonly BrowserFigures
   const lowPass = worst(node.passes.map((pass) => pass.ratio.totalMs));
   const escalated = worst(node.escalation.map((row) => row.ratio.kvReuseVsFullOnly));
   const onlyAppended = node.escalation.every((row) => row.round2PrefillsOnlyAppended);
+  const onlyItsTurn = node.followUp.every((row) => row.prefillsOnlyItsTurn);
   const measuredBrowsers = browser.filter((figures) => figures.status === 'ok');
   const longTasks = measuredBrowsers.map((figures) => figures.run?.longTasks.count ?? 0);
   const js = measuredBrowsers.map((figures) => figures.jsBeforeWorkerGzipBytes ?? 0);
@@ -58,6 +60,12 @@ export function judgeTargets(node: NodeResults, browser: readonly BrowserFigures
       goal: 'yes',
       measured: onlyAppended ? 'yes, at every size' : 'no',
       met: onlyAppended,
+    },
+    {
+      name: 'a follow-up question prefills only its own turn',
+      goal: 'yes',
+      measured: onlyItsTurn ? 'yes, at every size' : 'no',
+      met: onlyItsTurn,
     },
     {
       name: `mixed workload (${Math.round(node.mixed.share * 100)}% escalate) vs full-only: visual tokens`,
@@ -86,12 +94,18 @@ export function judgeTargets(node: NodeResults, browser: readonly BrowserFigures
   ];
 }
 
+/** The prompt prefix's length, the same at every size (one figure, or each where they differ). */
+function prefixTokens(node: NodeResults): string {
+  return [...new Set(node.prefixCache.map((p) => p.prefixTokens))].join(', ');
+}
+
+/** The Markdown report of `results`. */
 export function renderReport(results: BenchResults): string {
   const { node, machine, settings } = results;
   const sections = [
     `# Benchmark ${results.date}`,
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}. ` +
-      `Model: ${results.model.name} (${results.model.description}). Sections 1, 2 and 4: medians of ${settings.runs} runs after a warm-up; section 3: one pass, summed; ` +
+      `Model: ${results.model.name} (${results.model.description}). Sections 1–4 and 6: medians of ${settings.runs} runs after a warm-up; section 5: one pass, summed; ` +
       `visual-token budget ${settings.budget}; ratios are between figures of this run.`,
     '## Targets',
     table(
@@ -140,7 +154,52 @@ export function renderReport(results: BenchResults): string {
         `${e.kvReuse.round2PrefilledTokens} / ${e.kvReuse.round2AppendedTokens} (re-prefill: ${e.rePrefill.round2PrefilledTokens})`,
       ]),
     ),
-    `## 3. Mixed workload: ${node.mixed.questions} questions over the sizes, ${node.mixed.escalated} escalate (${Math.round(node.mixed.share * 100)}%)`,
+    "## 3. The prompt prefix's cache: a first question's prefill with and without it (Node, CPU)",
+    `With the cache, the prompt prefix (${prefixTokens(node)} tokens: the system prompt, the tools and the ` +
+      'instructions up to the image) was computed before the measured runs, as a loaded model holds it after its ' +
+      'first question; without it (`prefixCache: false`), every question prefills its whole prompt.',
+    table(
+      [
+        'image',
+        'low pass prefilled tokens with / without',
+        'full pass prefilled tokens with / without',
+        'low prefill ms with / without',
+        'full prefill ms with / without',
+        'low / full prefill time with',
+        'low / full prefill time without',
+      ],
+      node.prefixCache.map((p) => [
+        p.size,
+        `${p.withPrefix.low.prefilledTokens} / ${p.withoutPrefix.low.prefilledTokens}`,
+        `${p.withPrefix.full.prefilledTokens} / ${p.withoutPrefix.full.prefilledTokens}`,
+        `${p.withPrefix.low.prefillMs} / ${p.withoutPrefix.low.prefillMs}`,
+        `${p.withPrefix.full.prefillMs} / ${p.withoutPrefix.full.prefillMs}`,
+        x(p.withPrefix.lowVsFullPrefillMs),
+        x(p.withoutPrefix.lowVsFullPrefillMs),
+      ]),
+    ),
+    "## 4. A follow-up question on the first one's cache (Node, CPU)",
+    `The first question is answered from the low-resolution image, starting from the prompt prefix's cache (computed before the measured runs); the ` +
+      `follow-up ("${FOLLOW_UP}") appends its own turn to the conversation. Time to first token: from asking to ` +
+      "the first generated token. The follow-up's turn is counted by encoding it on its own (plus the answer's " +
+      '`<|im_end|>`, which the decoder had not run yet).',
+    table(
+      [
+        'image',
+        'first question: ms to first token (prefilled)',
+        'follow-up: ms to first token (prefilled)',
+        'follow-up / first',
+        'follow-up prefilled / its turn',
+      ],
+      node.followUp.map((f) => [
+        f.size,
+        `${f.first.timeToFirstTokenMs} (${f.first.prefilledTokens})`,
+        `${f.followUp.timeToFirstTokenMs} (${f.followUp.prefilledTokens})`,
+        x(f.ratio.timeToFirstToken),
+        `${f.followUp.prefilledTokens} / ${f.followUp.turnTokens}`,
+      ]),
+    ),
+    `## 5. Mixed workload: ${node.mixed.questions} questions over the sizes, ${node.mixed.escalated} escalate (${Math.round(node.mixed.share * 100)}%)`,
     table(
       ['', 'visual tokens', 'total ms'],
       [
@@ -152,12 +211,12 @@ export function renderReport(results: BenchResults): string {
         ['confidence / full-only', x(node.mixed.confidenceRatio.visualTokens), x(node.mixed.confidenceRatio.totalMs)],
       ],
     ),
-    '## 4. Decoding and memory (Node, CPU)',
+    '## 6. Decoding and memory (Node, CPU)',
     `Decoding: ${node.decode.tokensPerSecond} tokens/s (${node.decode.tokens} tokens after the smallest image's low pass). ` +
       `Peak resident memory of the process: ${formatBytes(node.peakRssBytes)}.`,
-    '## 5. The built app in headless Chromium (test model)',
+    '## 7. The built app in headless Chromium (test model)',
     results.browser.length === 0
-      ? 'Not run (`--no-browser`).'
+      ? 'Not run (`--browser none`).'
       : table(
           [
             'backend',

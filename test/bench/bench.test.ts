@@ -130,8 +130,9 @@ describe('the Node bench on the tiny model', () => {
 
   it('renders every section and judges every target', () => {
     const targets = judgeTargets(results, []);
-    expect(targets).toHaveLength(7);
+    expect(targets).toHaveLength(8);
     expect(targets.find((t) => t.name.startsWith('round 2'))?.met).toBe(true);
+    expect(targets.find((t) => t.name.startsWith('a follow-up'))?.met).toBe(true);
     expect(targets.filter((t) => t.met === null).map((t) => t.measured)).toEqual(['not measured', 'not measured']);
     const report = renderReport({
       date: '2026-01-01',
@@ -142,9 +143,12 @@ describe('the Node bench on the tiny model', () => {
       browser: [],
       targets,
     });
-    for (const heading of ['## Targets', '## 1.', '## 2.', '## 3.', '## 4.', '## 5.'])
+    for (const heading of ['## Targets', '## 1.', '## 2.', '## 3.', '## 4.', '## 5.', '## 6.', '## 7.'])
       expect(report).toContain(heading);
     expect(report).toContain('| 896×672 |');
+    const follow = results.followUp[1] as NodeResults['followUp'][number];
+    expect(report).toContain(`| ${follow.followUp.prefilledTokens} / ${follow.followUp.turnTokens} |`);
+    expect(report).toContain(`the prompt prefix (${results.prefixCache[0]?.prefixTokens ?? 0} tokens:`);
   });
 });
 
