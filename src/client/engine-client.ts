@@ -11,6 +11,8 @@ export interface RunParams {
   policy: string;
   threshold: number;
   maxVisualTokens: number;
+  /** Continue the worker's conversation instead of starting a new one. */
+  followUp: boolean;
 }
 
 /** What the store needs from the engine; tests provide their own. */
@@ -25,6 +27,8 @@ export interface EngineClient {
   run(params: RunParams): number;
   /** Stops the current run, if any. */
   cancel(): void;
+  /** Frees the worker's conversation (its KV cache); the next run starts a new one anyway. */
+  endConversation(): void;
   /** Cancels the current model load, if any. */
   cancelLoad(): void;
   /** Receives every message of a current request. Returns an unsubscribe function. */
@@ -85,6 +89,10 @@ export class WorkerEngineClient implements EngineClient {
     const requestId = this.current.run;
     if (requestId === null) return;
     this.worker.postMessage({ type: 'cancel', requestId } satisfies EngineRequest);
+  }
+
+  endConversation(): void {
+    this.worker.postMessage({ type: 'end-conversation', requestId: this.nextId++ } satisfies EngineRequest);
   }
 
   cancelLoad(): void {

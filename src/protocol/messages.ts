@@ -44,7 +44,12 @@ export type EngineRequest =
   | { type: 'load'; requestId: number; model: ModelChoice }
   /** Decode an image and keep it for later runs; replies `image-opened` or `failed`. */
   | { type: 'open-image'; requestId: number; image: Blob }
-  /** Ask a question about an opened image; replies with `run-event`s and `round-image`s. */
+  /**
+   * Ask a question about an opened image; replies with `run-event`s and `round-image`s. Without
+   * `followUp` the question starts a new conversation (the previous one is freed); with it, the
+   * question continues the worker's conversation, which must be about `imageId` with the same
+   * policy and budget on the loaded model (else the run ends with `conversation-lost`).
+   */
   | {
       type: 'run';
       requestId: number;
@@ -54,7 +59,10 @@ export type EngineRequest =
       /** The `confidence` policy's threshold, 0 to 1 (other policies ignore it). */
       threshold: number;
       maxVisualTokens: number;
+      followUp: boolean;
     }
+  /** Free the conversation's cache (New conversation, a new image); no reply. */
+  | { type: 'end-conversation'; requestId: number }
   /** Stop the run started by request `requestId`. */
   | { type: 'cancel'; requestId: number }
   /**

@@ -6,6 +6,7 @@ import type { StateCreator, StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../client/engine-client.ts';
 import type { WorkerMessage } from '../protocol/messages.ts';
 import type { AppDependencies } from './dependencies.ts';
+import type { ConversationSlice } from './conversation-slice.ts';
 import type { ErrorSlice } from './error-slice.ts';
 import type { ImageSlice } from './image-slice.ts';
 import type { ModelSlice } from './model-slice.ts';
@@ -29,6 +30,7 @@ export type AppState = ModelSlice &
   SamplesSlice &
   SettingsSlice &
   RunSlice &
+  ConversationSlice &
   SessionSlice &
   ErrorSlice &
   ShareSlice &

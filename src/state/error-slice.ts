@@ -30,7 +30,9 @@ export function visibleError(state: AppState): VisibleError | null {
   }
   // A run stopped for a fallback download: the download card asks, and the question comes back.
   if (state.run.status === 'error' && state.run.error && state.run.error.code !== 'needs-download') {
-    const retryable = state.run.question !== '' && state.run.error.code !== 'empty-question';
+    // A conversation that is full or gone fails the same way again: a new one is the way on.
+    const retryable =
+      state.run.question !== '' && !['empty-question', 'context-full', 'conversation-lost'].includes(state.run.error.code);
     candidates.push({ ...state.run.error, source: 'run', retryable });
   }
   let newest: VisibleError | null = null;

@@ -8,6 +8,7 @@ export type { RoundTrace, RunPhase, RunStatus } from './run-slice.ts';
 export * from './selectors.ts';
 export { POLICY_CHOICES, selectDefaultPolicyWhy, selectPolicy, selectThreshold } from './settings-slice.ts';
 export { selectImageStaysLocal, selectShareHash } from './share-slice.ts';
+export { selectFirstQuestion, selectFollowUp, type FollowUpView } from './conversation-slice.ts';
 export { createAppStore } from './store.ts';
 export { AppStoreContext, useAppStore } from './use-app-store.ts';
 export { isBundled, TEST_MODEL_ID } from './model-choices.ts';

@@ -78,6 +78,7 @@ function reduceRunEvent(state: AppState, event: EngineEvent, deps: AppDependenci
           elapsedMs: run.startedAt === null ? null : deps.now() - run.startedAt,
         },
         session: addAnswered(state.session, event.result),
+        conversation: { ...state.conversation, open: true, totals: event.conversation.visualTokens },
       };
     case 'error': {
       const spent = event.spent ?? null;
@@ -89,7 +90,12 @@ function reduceRunEvent(state: AppState, event: EngineEvent, deps: AppDependenci
         };
       }
       const { error, errorSeq } = newError(state, event.error.code, event.error.message);
-      return { errorSeq, run: { ...run, status: 'error', stopping: false, error, spent, elapsedMs } };
+      return {
+        errorSeq,
+        run: { ...run, status: 'error', stopping: false, error, spent, elapsedMs },
+        // The worker no longer has the conversation: the next question starts a new one.
+        ...(event.error.code === 'conversation-lost' ? { conversation: { ...state.conversation, open: false } } : {}),
+      };
     }
     default:
       return assertNever(event);

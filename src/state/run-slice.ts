@@ -13,6 +13,7 @@ import type { AppState, Slice, SliceContext } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { newError, type AppError } from './errors.ts';
 import { selectPolicy, selectThreshold } from './settings-slice.ts';
+import { conversationForAsk, selectFollowUp } from './conversation-slice.ts';
 
 export type RunStatus = 'idle' | 'running' | 'done' | 'stopped' | 'error';
 export type RunPhase = Extract<EngineEvent, { type: 'phase' }>['phase'];
@@ -153,13 +154,22 @@ export const createRunSlice =
         set({ draft: question, errorSeq, run: { ...idleRun(), status: 'error', question: text, error } });
         return;
       }
-      revokeRunUrls(state.run, deps);
+      const { followUp } = selectFollowUp(state);
+      const conversation = conversationForAsk(state, followUp, deps);
       const { maxVisualTokens } = state.settings;
       const policy = selectPolicy(state);
       const threshold = selectThreshold(state);
-      const requestId = client.run({ imageId: image.imageId, question: text, policy, threshold, maxVisualTokens });
+      const requestId = client.run({
+        imageId: image.imageId,
+        question: text,
+        policy,
+        threshold,
+        maxVisualTokens,
+        followUp,
+      });
       const resumed = options?.resumed ?? false;
       set({
+        conversation,
         // A question the app asks again leaves the box as the person left it.
         draft: resumed ? state.draft : question,
         run: {

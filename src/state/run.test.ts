@@ -28,6 +28,7 @@ describe('asking', () => {
       policy: 'low-only',
       threshold: 0.6,
       maxVisualTokens: 512,
+      followUp: false,
     });
     expect(store.getState().run).toMatchObject({
       status: 'running',
@@ -234,13 +235,25 @@ describe('round thumbnails', () => {
     expect(urls.live.size).toBe(3);
   });
 
-  it('revokes the thumbnails of the previous run when asking again', () => {
+  it('revokes the thumbnails of the previous run when asking again in a new conversation', () => {
     const { store, client, urls } = askedHarness();
     client.emit({ type: 'round-image', requestId: client.last('run'), round: 1, image: pngBlob() });
     emitRun(client, ...runEvents(false).events);
+    store.getState().setPolicy('full-only');
     store.getState().ask('Again?');
     expect(urls.revoked).toEqual(['blob:fake/2']);
     expect(store.getState().run.rounds).toEqual([]);
+  });
+
+  it('keeps the thumbnails of an answered question that a follow-up continues', () => {
+    const { store, client, urls } = askedHarness();
+    client.emit({ type: 'round-image', requestId: client.last('run'), round: 1, image: pngBlob() });
+    emitRun(client, ...runEvents(false).events);
+    store.getState().ask('And then?');
+    expect(urls.revoked).toEqual([]);
+    expect(store.getState().conversation.earlier[0]?.rounds[0]?.thumbnailUrl).toBe('blob:fake/2');
+    store.getState().newConversation();
+    expect(urls.revoked).toEqual(['blob:fake/2']);
   });
 });
 

@@ -190,6 +190,10 @@ export interface MeterView {
   savedFraction: number | null;
   /** The bar's full width: the most a question can cost (a low and a full pass). */
   scale: number;
+  /** Question `turn` of its conversation: from 2 on, a follow-up, whose image is in context already. */
+  turn: number;
+  /** Tokens the question's rounds ran through the decoder so far (a follow-up: its own turn only). */
+  prefilled: number;
 }
 
 /** Visual tokens by resolution as the trace shows them while the question runs. */
@@ -224,7 +228,8 @@ export const selectMeter = memoSelector(
       ({ tokens, escalated } = tokensSoFar(run, plan.full.visualTokens));
     }
     const used = run.result?.visualTokens.used ?? tokens.low + tokens.full;
-    const baseline = run.result?.visualTokens.fullResolution ?? plan.full.visualTokens;
+    // A follow-up's baseline is nothing: a conversation at full resolution has the image in context already.
+    const baseline = run.result?.visualTokens.fullResolution ?? (plan.turn > 1 ? 0 : plan.full.visualTokens);
     // Only an answer, or one on its way, has a cost to compare with going straight to full.
     const comparable = run.status === 'done' || run.status === 'running';
     const saved = comparable ? baseline - used : null;
@@ -238,6 +243,8 @@ export const selectMeter = memoSelector(
       saved,
       savedFraction: saved === null ? null : savedFraction(saved, baseline),
       scale: Math.max(plan.low.visualTokens + plan.full.visualTokens, used, 1),
+      turn: plan.turn,
+      prefilled: run.rounds.reduce((sum, round) => sum + (round.usage?.prefilledTokens ?? 0), 0),
     };
   },
 );

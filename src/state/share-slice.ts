@@ -9,6 +9,7 @@
 import type { AppState, Slice } from './app-state.ts';
 import { budgetLimits, selectPolicy, selectThreshold } from './settings-slice.ts';
 import { encodeShareLink, parseShareLink, type ShareValues } from './share-link.ts';
+import { selectFirstQuestion } from './conversation-slice.ts';
 
 export interface ShareState {
   /** What the last link applied had to ignore, one readable line each; empty: nothing to say. */
@@ -41,7 +42,8 @@ export function selectShareHash(state: AppState): string {
     // Only the confidence policy reads a threshold; other links stay as short as they were.
     ...(selectPolicy(state) === 'confidence' ? { threshold: selectThreshold(state) } : {}),
     budget: state.settings.maxVisualTokens,
-    question: state.draft.trim(),
+    // In a conversation, the first question: a link starts a conversation of its own.
+    question: selectFirstQuestion(state) ?? state.draft.trim(),
     ...(image ? { image } : {}),
   });
 }

@@ -6,6 +6,7 @@ import { createStore } from 'zustand/vanilla';
 import type { EngineClient } from '../client/engine-client.ts';
 import type { AppState, AppStore, SliceContext } from './app-state.ts';
 import { browserDependencies, type AppDependencies } from './dependencies.ts';
+import { createConversationSlice } from './conversation-slice.ts';
 import { createErrorSlice } from './error-slice.ts';
 import { createImageSlice } from './image-slice.ts';
 import { createModelSlice } from './model-slice.ts';
@@ -29,6 +30,7 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     ...createSamplesSlice(context)(set, get, api),
     ...createSettingsSlice()(set, get, api),
     ...createRunSlice(context)(set, get, api),
+    ...createConversationSlice(context)(set, get, api),
     ...createSessionSlice()(set, get, api),
     ...createErrorSlice()(set, get, api),
     ...createShareSlice()(set, get, api),
@@ -39,6 +41,7 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     },
   }));
   client.subscribe((message) => {
+    const talking = store.getState().conversation.open;
     store.getState().applyWorkerMessage(message);
     const state = store.getState();
     if (message.type === 'loaded' && state.model.requestId === message.requestId) {
@@ -54,6 +57,9 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
         }
       }
     }
+    // A new image ends the conversation about the last one: its cache is freed now, not at the next question.
+    if (talking && message.type === 'image-opened' && state.image.current?.imageId === message.imageId)
+      client.endConversation();
     // A fallback to files stored earlier needs no agreement: they load at once.
     if (message.type === 'fallback' && message.needsDownload) state.loadIfStored();
   });

@@ -15,7 +15,8 @@ export type ClientCall =
   | { type: 'open-image'; requestId: number; image: Blob }
   | ({ type: 'run'; requestId: number } & RunParams)
   | { type: 'cancel' }
-  | { type: 'cancel-load' };
+  | { type: 'cancel-load' }
+  | { type: 'end-conversation' };
 
 /** Numbers requests like the real client and records every call. */
 export class FakeEngineClient implements EngineClient {
@@ -49,6 +50,9 @@ export class FakeEngineClient implements EngineClient {
   cancelLoad(): void {
     this.calls.push({ type: 'cancel-load' });
   }
+  endConversation(): void {
+    this.calls.push({ type: 'end-conversation' });
+  }
   subscribe(listener: (message: WorkerMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -61,7 +65,7 @@ export class FakeEngineClient implements EngineClient {
   /** The request id of the latest call of `type`. */
   last(type: 'probe' | 'load' | 'open-image' | 'run'): number {
     const call = this.calls.findLast((entry) => entry.type === type);
-    if (!call || call.type === 'cancel' || call.type === 'cancel-load') throw new Error(`No ${type} call`);
+    if (!call || !('requestId' in call)) throw new Error(`No ${type} call`);
     return call.requestId;
   }
   count(type: ClientCall['type']): number {

@@ -6,6 +6,17 @@ import { assertNever } from './errors.ts';
 import { imageFailed, imageOpened } from './image-slice.ts';
 import { deviceDetected, fellBack, loadProgressed, sizesLearned, modelFailed, modelLoaded } from './model-slice.ts';
 import { roundImageReceived, runEventReceived, runFailed, runRestarted } from './run-events.ts';
+import { endedConversation } from './conversation-slice.ts';
+
+/**
+ * `change`, and the end of the conversation: the worker frees it whenever it loads a model (its
+ * cache lived on the model before), whichever load the message belongs to.
+ */
+function endingConversation(state: AppState, change: StateChange, deps: AppDependencies): StateChange {
+  return state.conversation.open || state.conversation.earlier.length > 0
+    ? { ...change, ...endedConversation(state, deps) }
+    : change;
+}
 
 /** The change `message` makes to `state`; null for a message of a request the store no longer waits for. */
 export function reduceWorkerMessage(state: AppState, message: WorkerMessage, deps: AppDependencies): StateChange {
@@ -19,12 +30,15 @@ export function reduceWorkerMessage(state: AppState, message: WorkerMessage, dep
     case 'fallback': {
       const model = fellBack(state, message, deps);
       const run = message.runRequestId === null ? null : runRestarted(state, message.runRequestId, deps);
-      return model || run ? { ...model, ...run } : null;
+      return model || run ? endingConversation(state, { ...model, ...run }, deps) : null;
     }
     case 'loaded':
-      return modelLoaded(state, message, deps);
-    case 'image-opened':
-      return imageOpened(state, message, deps);
+      return endingConversation(state, modelLoaded(state, message, deps), deps);
+    case 'image-opened': {
+      // A new image shown ends the conversation about the last one.
+      const change = imageOpened(state, message, deps);
+      return change && endingConversation(state, change, deps);
+    }
     case 'run-event':
       return runEventReceived(state, message, deps);
     case 'round-image':

@@ -57,6 +57,8 @@ export function AnswerView() {
   const view = useAppStore(selectAnswerView);
   const status = useAppStore((s) => s.run.status);
   const question = useAppStore((s) => s.run.question);
+  // The question's place in its conversation (earlier answered questions are shown above).
+  const turn = useAppStore((s) => s.conversation.earlier.length + 1);
   const running = status === 'running';
   const runningId = useAppStore((s) => (s.run.status === 'running' && !s.run.resumed ? s.run.requestId : null));
   const section = useRef<HTMLElement>(null);
@@ -79,7 +81,10 @@ export function AnswerView() {
       ) : (
         <>
           <p className="asked">
-            <span className="muted">You asked:</span> {question}
+            <span className="muted" data-testid="answer.turn" data-value={turn}>
+              {turn > 1 ? `Question ${turn}:` : 'You asked:'}
+            </span>{' '}
+            {question}
           </p>
           {view.rounds.map((round) => (
             <Fragment key={round.round}>

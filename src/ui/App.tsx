@@ -5,6 +5,8 @@
 import type { AppStore } from '../state/index.ts';
 import { AppStoreContext } from '../state/index.ts';
 import { AnswerView } from './AnswerView.tsx';
+import { ConversationTotals } from './ConversationTotals.tsx';
+import { ConversationView } from './ConversationView.tsx';
 import { DeviceBadge } from './DeviceBadge.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { FallbackNotice } from './FallbackNotice.tsx';
@@ -61,11 +63,13 @@ export function App({ store }: { store: AppStore }) {
               <h2 id="ask-heading">Ask</h2>
               <QuestionBox />
               <SuggestedQuestions />
+              <ConversationView />
               <AnswerView />
               <RunTrace />
             </section>
             <aside className="panel side" aria-label="Tokens and settings">
               <TokenMeter />
+              <ConversationTotals />
               <SessionTotals />
               <SettingsPanel />
               <StoragePanel />

@@ -13,8 +13,10 @@ export function ErrorBanner() {
   const dismiss = useAppStore((s) => s.dismissError);
   const model = useAppStore(selectSelectedModel);
   const useOfflineModel = useAppStore((s) => s.useOfflineModel);
+  const newConversation = useAppStore((s) => s.newConversation);
   if (!error) return null;
   const offerOffline = error.source === 'model' && model !== null && model.id !== TEST_MODEL_ID;
+  const offerNewConversation = error.code === 'context-full' || error.code === 'conversation-lost';
 
   return (
     <div className="error-banner" role="alert" data-testid="error" data-code={error.code} data-source={error.source}>
@@ -26,6 +28,11 @@ export function ErrorBanner() {
         {error.retryable && (
           <button type="button" className="primary" data-testid="error.retry" onClick={retry}>
             Retry
+          </button>
+        )}
+        {offerNewConversation && (
+          <button type="button" className="primary" data-testid="error.new-conversation" onClick={newConversation}>
+            New conversation
           </button>
         )}
         {offerOffline && (

@@ -1,6 +1,9 @@
-/** The question box with Ask, Stop and Share. Enter asks; Shift+Enter starts a new line. */
+/**
+ * The question box with Ask, Stop, New conversation and Share. Enter asks (after an answer, a
+ * follow-up about the same image); Shift+Enter starts a new line.
+ */
 import { useId, useState, type SubmitEvent, type KeyboardEvent } from 'react';
-import { selectAskBlocker, useAppStore } from '../state/index.ts';
+import { selectAskBlocker, selectFollowUp, useAppStore } from '../state/index.ts';
 import { ShareDialog } from './ShareDialog.tsx';
 
 export function QuestionBox() {
@@ -11,6 +14,9 @@ export function QuestionBox() {
   const running = useAppStore((s) => s.run.status === 'running');
   const stopping = useAppStore((s) => s.run.stopping);
   const blocker = useAppStore(selectAskBlocker);
+  const { followUp, turns, restartReason } = useAppStore(selectFollowUp);
+  const newConversation = useAppStore((s) => s.newConversation);
+  const started = useAppStore((s) => s.run.status !== 'idle' || s.conversation.earlier.length > 0);
   const inputId = useId();
   const hintId = useId();
   const [sharing, setSharing] = useState(false);
@@ -33,13 +39,13 @@ export function QuestionBox() {
   return (
     <>
       <form className="question-box" onSubmit={onSubmit}>
-        <label htmlFor={inputId}>Your question about the image</label>
+        <label htmlFor={inputId}>{followUp ? 'Your follow-up question' : 'Your question about the image'}</label>
         <textarea
           id={inputId}
           data-testid="question"
           rows={2}
           value={draft}
-          placeholder="What does the sign say?"
+          placeholder={followUp ? 'And what does the small print say?' : 'What does the sign say?'}
           aria-describedby={hintId}
           onChange={(event) => {
             setDraft(event.target.value);
@@ -62,6 +68,16 @@ export function QuestionBox() {
           </button>
           <button
             type="button"
+            data-testid="new-conversation"
+            disabled={running || !started}
+            onClick={() => {
+              newConversation();
+            }}
+          >
+            New conversation
+          </button>
+          <button
+            type="button"
             data-testid="share"
             aria-expanded={sharing}
             onClick={() => {
@@ -71,7 +87,11 @@ export function QuestionBox() {
             Share
           </button>
           <p id={hintId} className="muted hint" data-testid="ask.hint">
-            {blocker ?? 'Enter asks, Shift+Enter starts a new line.'}
+            {blocker ??
+              restartReason ??
+              (followUp
+                ? `Enter asks a follow-up about this image (question ${turns + 1}; only the question is prefilled). Shift+Enter starts a new line.`
+                : 'Enter asks, Shift+Enter starts a new line.')}
           </p>
         </div>
       </form>

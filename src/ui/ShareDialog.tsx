@@ -3,12 +3,13 @@
  * it is shown. A file from this device is never put into a link; the panel says so.
  */
 import { useId, useRef, useState } from 'react';
-import { selectImageStaysLocal, selectShareHash, useAppStore } from '../state/index.ts';
+import { selectFirstQuestion, selectImageStaysLocal, selectShareHash, useAppStore } from '../state/index.ts';
 
 export function ShareDialog({ onClose }: { onClose: () => void }) {
   const hash = useAppStore(selectShareHash);
   const staysLocal = useAppStore(selectImageStaysLocal);
   const hasImage = useAppStore((s) => s.image.current !== null);
+  const inConversation = useAppStore((s) => selectFirstQuestion(s) !== null);
   // "Copied" belongs to the link that was copied; a changed link has to be copied again.
   const [copied, setCopied] = useState<{ link: string; ok: boolean } | null>(null);
   const field = useRef<HTMLInputElement>(null);
@@ -61,6 +62,11 @@ export function ShareDialog({ onClose }: { onClose: () => void }) {
       <p className="muted" role="status" data-testid="share.status">
         {status}
       </p>
+      {inConversation && (
+        <p className="muted" data-testid="share.first-question">
+          The link carries the conversation’s first question only: follow-ups are not in it.
+        </p>
+      )}
       {staysLocal ? (
         <p className="notice" data-testid="share.local">
           Your image is a file on this device, so it stays on your device: the link carries the settings and the

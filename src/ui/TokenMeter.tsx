@@ -11,13 +11,18 @@ const percentOf = (part: number, whole: number): string => `${(100 * part) / who
 /** One sentence on where the question stands, in visual tokens. */
 function stageText(meter: MeterView, interrupted: boolean): string {
   const { escalated, fullTokens, used, saved, savedFraction: fraction } = meter;
+  const followUp = meter.turn > 1;
   switch (meter.status) {
     case 'running':
+      if (followUp && !escalated) return 'A follow-up: the image is in context already, no new visual tokens.';
       // Whoever decided (the model, or the confidence gate), the full image is now being looked at.
       if (escalated) return `Looking at the full image as well: +${fullTokens} visual tokens.`;
       return fullTokens > 0 ? 'Looking at the full image.' : 'First look at a quarter of the pixels.';
     case 'done':
       if (saved === null) return '';
+      if (followUp && used === 0)
+        return `No new visual tokens: the image was in context already, so only the question was prefilled.`;
+      if (followUp) return `Looked at the full image in this follow-up: ${used} visual tokens.`;
       return saved < 0
         ? `Looking at the full image as well cost ${-saved} visual tokens more than going straight to it.`
         : `Saved ${saved} visual tokens (${formatPercent(fraction ?? 0)}).`;
@@ -101,6 +106,14 @@ export function TokenMeter() {
             {meter.baseline}
           </dd>
         </div>
+        {meter.prefilled > 0 && (
+          <div>
+            <dt>Tokens prefilled</dt>
+            <dd data-testid="meter.prefilled" data-value={meter.prefilled}>
+              {meter.prefilled}
+            </dd>
+          </div>
+        )}
         {saved !== null && (
           <div>
             <dt>{extra ? 'Saved (negative: extra)' : running ? 'Saved so far' : 'Saved'}</dt>

@@ -6,6 +6,7 @@
 import { isDeviceFailure, lowerRung, RUNG_NAMES, type Rung } from '../engine/device-ladder.ts';
 import {
   AbortedError,
+  ConversationError,
   DOWNLOAD_CANCELLED,
   EngineError,
   InvalidImageError,
@@ -16,7 +17,7 @@ import {
 import type { SpentVisualTokens } from '../engine/events.ts';
 import type { ImageSource, PixelImage } from '../engine/image.ts';
 import type { VisionModel } from '../engine/vision-model.ts';
-import { runVisionThink } from '../engine/visionthink.ts';
+import { Conversation } from '../engine/conversation.ts';
 import type { DeviceInfo, EngineRequest, ModelChoice, WorkerMessage } from '../protocol/messages.ts';
 
 export interface OpenedImage extends ImageSource {
@@ -62,6 +63,18 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
    */
   let current: { model: VisionModel; requestId: number; choice: ModelChoice } | null = null;
   const images = new Map<number, OpenedImage>();
+  /**
+   * The conversation follow-ups continue: what it is about, and the run whose messages its
+   * round images belong to now. Replaced by a question that starts afresh, freed with its model.
+   */
+  let talk: {
+    conversation: Conversation;
+    model: VisionModel;
+    imageId: number;
+    policy: string;
+    maxVisualTokens: number;
+    runRequestId: number;
+  } | null = null;
   const runs = new Map<number, AbortController>();
   /** Loads that can still be cancelled, by request id. */
   const loads = new Map<number, AbortController>();
@@ -72,6 +85,13 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     queue = next.catch(() => undefined);
     return next;
   };
+
+  /** Frees the conversation's cache (inside the queue, where no run uses it). */
+  async function endConversation(): Promise<void> {
+    const ending = talk;
+    talk = null;
+    await ending?.conversation.dispose();
+  }
 
   const fail = (requestId: number, error: unknown): void => {
     platform.post({ type: 'failed', requestId, error: toEngineError(error).toJSON() });
@@ -178,6 +198,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         if (controller.signal.aborted) throw new AbortedError(DOWNLOAD_CANCELLED);
         const previous = current;
         current = null;
+        await endConversation();
         await previous?.model.dispose().catch(() => undefined);
         const fresh = await loadOnLadder(requestId, choice, null, controller.signal);
         current = { model: fresh, requestId, choice };
@@ -201,6 +222,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     if (!next) return null;
     const { requestId, choice, model: failed } = current;
     current = null;
+    await endConversation();
     await failed.dispose().catch(() => undefined);
     fallTo(next, error, choice, requestId, runRequestId);
     try {
@@ -245,30 +267,66 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         if (!current) throw new ModelLoadError('model-missing', 'No model is loaded yet: load one, then ask again.');
         let ready: VisionModel = current.model;
         const { choice } = current;
-        // Every resampled image is exactly what the model sees in that round.
-        const seen: ImageSource = {
-          width: image.width,
-          height: image.height,
-          resize: async (width, height, round) => {
-            const pixels = await image.resize(width, height, round);
-            void platform.encodePng(pixels).then(
-              (png) => {
-                platform.post({ type: 'round-image', requestId, round, image: png });
-              },
-              () => undefined,
-            );
-            return pixels;
-          },
+        const startConversation = async (model: VisionModel): Promise<NonNullable<typeof talk>> => {
+          await endConversation();
+          // Every resampled image is exactly what the model sees in that round, sent with the
+          // run that asked for it (a follow-up may show the full image too).
+          const seen: ImageSource = {
+            width: image.width,
+            height: image.height,
+            resize: async (width, height, round) => {
+              const pixels = await image.resize(width, height, round);
+              const runRequestId = talk?.runRequestId ?? requestId;
+              void platform.encodePng(pixels).then(
+                (png) => {
+                  platform.post({ type: 'round-image', requestId: runRequestId, round, image: png });
+                },
+                () => undefined,
+              );
+              return pixels;
+            },
+          };
+          const conversation = new Conversation(model, {
+            image: seen,
+            policy: request.policy,
+            maxVisualTokens: request.maxVisualTokens,
+          });
+          talk = {
+            conversation,
+            model,
+            imageId: request.imageId,
+            policy: request.policy,
+            maxVisualTokens: request.maxVisualTokens,
+            runRequestId: requestId,
+          };
+          return talk;
         };
-        // A device failure mid-run steps down the ladder and asks the question again from the start.
+        let active: NonNullable<typeof talk>;
+        if (request.followUp) {
+          if (
+            !talk ||
+            talk.model !== ready ||
+            talk.imageId !== request.imageId ||
+            talk.policy !== request.policy ||
+            talk.maxVisualTokens !== request.maxVisualTokens
+          ) {
+            throw new ConversationError(
+              'conversation-lost',
+              'This conversation is no longer available (the model or the image changed): start a new conversation and ask again.',
+            );
+          }
+          active = talk;
+          active.runRequestId = requestId;
+        } else {
+          active = await startConversation(ready);
+        }
+        // A device failure mid-run steps down the ladder; a first question is asked again from
+        // the start, a follow-up cannot be (its conversation lived on the failed device).
         for (;;) {
           try {
-            for await (const event of runVisionThink(ready, {
-              image: seen,
+            for await (const event of active.conversation.ask({
               question: request.question,
-              policy: request.policy,
               threshold: request.threshold,
-              maxVisualTokens: request.maxVisualTokens,
               signal: controller.signal,
             })) {
               if (event.type === 'error' && !controller.signal.aborted && stepDown(event.error, choice)) {
@@ -281,7 +339,14 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
           } catch (error) {
             const lower = await reloadLower(requestId, error);
             if (!lower) throw error;
+            if (request.followUp) {
+              throw new ConversationError(
+                'conversation-lost',
+                'The GPU failed during this follow-up, so the model was loaded again and the conversation was lost: start a new conversation and ask again.',
+              );
+            }
             ready = lower;
+            active = await startConversation(ready);
           }
         }
       });
@@ -308,6 +373,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
       case 'cancel-load':
         loads.get(request.requestId)?.abort();
         return;
+      case 'end-conversation':
+        return enqueue(endConversation);
       default: {
         const unknown: never = request;
         throw new Error(`Unknown request ${JSON.stringify(unknown)}`);

@@ -130,6 +130,7 @@ describe('the worker request handler', () => {
       policy: 'visionthink',
       threshold: 0.6,
       maxVisualTokens: 1024,
+      followUp: false,
     };
     await handle(run);
     await until(messages, (m) => m.type === 'round-image' && m.round === 2);
@@ -166,6 +167,7 @@ describe('the worker request handler', () => {
         policy: 'confidence',
         threshold,
         maxVisualTokens: 1024,
+        followUp: false,
       });
       await until(messages, (m) => m.type === 'run-event' && m.requestId === requestId && m.event.type === 'done');
       const done = messages.findLast((m) => m.type === 'run-event' && m.requestId === requestId);
@@ -188,6 +190,7 @@ describe('the worker request handler', () => {
       policy: 'visionthink',
       threshold: 0.6,
       maxVisualTokens: 1024,
+      followUp: false,
     });
     await handle({ type: 'cancel', requestId: 3 });
     await running;
@@ -224,6 +227,7 @@ describe('the worker request handler', () => {
       policy: 'visionthink',
       threshold: 0.6,
       maxVisualTokens: 1024,
+      followUp: false,
     });
     expect(messages.at(-1)).toEqual({
       type: 'run-event',
@@ -233,6 +237,63 @@ describe('the worker request handler', () => {
         error: { code: 'invalid-image', message: 'The image is no longer available; please choose it again.' },
       },
     });
+  });
+});
+
+describe('conversations in the worker', () => {
+  const ask = (requestId: number, followUp: boolean, question = 'What colour?'): EngineRequest => ({
+    type: 'run',
+    requestId,
+    imageId: 2,
+    question,
+    policy: 'visionthink',
+    threshold: 0.6,
+    maxVisualTokens: 1024,
+    followUp,
+  });
+  const eventsOf = (messages: WorkerMessage[], requestId: number) =>
+    messages.flatMap((m) => (m.type === 'run-event' && m.requestId === requestId ? [m.event] : []));
+
+  it('a follow-up continues the conversation: only its turn is prefilled, and it sees the full image the first question fetched', async () => {
+    const { handle, messages } = setup();
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    await handle({ type: 'open-image', requestId: 2, image: await png('detailed', 'green') });
+    await handle(ask(3, false));
+    await handle(ask(4, true, 'And the corner?'));
+    const second = eventsOf(messages, 4);
+    expect(second[0]).toMatchObject({ type: 'plan', turn: 2 });
+    const done = second.at(-1);
+    if (done?.type !== 'done') throw new Error(`no answer: ${JSON.stringify(done)}`);
+    expect(done.result).toMatchObject({ answer: 'green', escalated: false });
+    expect(done.result.rounds.map((round) => round.image)).toEqual([null]);
+    expect(done.result.rounds[0]?.prefilledTokens).toBeLessThan(done.result.rounds[0]?.promptTokens ?? 0);
+    expect(done.conversation.turn).toBe(2);
+    // A question without followUp starts afresh.
+    await handle(ask(5, false));
+    expect(eventsOf(messages, 5)[0]).toMatchObject({ type: 'plan', turn: 1 });
+  });
+
+  it('a follow-up after the conversation ended or the model changed is refused with a readable error', async () => {
+    const { handle, messages } = setup();
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    await handle({ type: 'open-image', requestId: 2, image: await png('plain', 'red') });
+    await handle(ask(3, false));
+    await handle({ type: 'end-conversation', requestId: 4 });
+    await handle(ask(5, true));
+    expect(eventsOf(messages, 5)).toEqual([
+      {
+        type: 'error',
+        error: {
+          code: 'conversation-lost',
+          message:
+            'This conversation is no longer available (the model or the image changed): start a new conversation and ask again.',
+        },
+      },
+    ]);
+    await handle(ask(6, false));
+    await handle({ type: 'load', requestId: 7, model: TEST_MODEL });
+    await handle(ask(8, true));
+    expect(eventsOf(messages, 8).at(-1)).toMatchObject({ type: 'error', error: { code: 'conversation-lost' } });
   });
 });
 
@@ -246,6 +307,7 @@ describe('the device ladder in the worker', () => {
     policy: 'visionthink',
     threshold: 0.6,
     maxVisualTokens: 1024,
+    followUp: false,
   });
   /** The shared model, but its generation fails `failures` times with `message`. */
   const failingModel = (message: string, failures: { left: number }): VisionModel =>
