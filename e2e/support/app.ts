@@ -53,7 +53,22 @@ export type TestId =
   | 'answer.final'
   | `answer.round-${number}`
   | `trace.round-${number}.answer`
-  | `trace.round-${number}.decision`;
+  | `trace.round-${number}.decision`
+  | 'ask.hint'
+  | 'answer.turn'
+  | 'meter.prefilled'
+  | 'meter.stage'
+  | 'new-conversation'
+  | 'share.close'
+  | 'share.first-question'
+  | 'conversation'
+  | 'conversation.totals'
+  | 'conversation.questions'
+  | 'conversation.used'
+  | 'conversation.baseline'
+  | `conversation.turn-${number}`
+  | `conversation.turn-${number}.answer`
+  | `conversation.turn-${number}.visual`;
 
 /** The generated test model's id (it ships with the app, so it loads offline). */
 export const TEST_MODEL_ID = 'visionthink-test';

@@ -9,6 +9,7 @@ import type { AppState, Slice, SliceContext } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { idleRun, revokeRunUrls, type RunState } from './run-slice.ts';
 import { selectPolicy } from './settings-slice.ts';
+import { memoSelector } from './memo.ts';
 
 export interface ConversationState {
   /** Answered questions before the current one, oldest first (a stopped or failed one is not kept). */
@@ -45,7 +46,21 @@ export interface FollowUpView {
   restartReason: string | null;
 }
 
-export function selectFollowUp(state: AppState): FollowUpView {
+export const selectFollowUp = memoSelector(
+  (s) => [
+    s.conversation,
+    s.run.status,
+    s.run.imageId,
+    s.run.policy,
+    s.run.maxVisualTokens,
+    s.image.current?.imageId,
+    selectPolicy(s),
+    s.settings.maxVisualTokens,
+  ],
+  followUpOf,
+);
+
+function followUpOf(state: AppState): FollowUpView {
   const { conversation } = state;
   const anchor = anchorOf(state);
   const turns = conversation.earlier.length + (state.run.status === 'done' ? 1 : 0);
