@@ -89,7 +89,9 @@ test('follow-ups: only the question is prefilled, the full image stays, Stop kee
   // The share link carries the first question only, and says so.
   await app.byId('share').click();
   await expect(app.byId('share.first-question')).toBeVisible();
-  await expect(app.byId('share.link')).toHaveValue(/[#&]question=What(%20|\+)colour(%20|\+)is(%20|\+)this(%20|\+)image/);
+  await expect(app.byId('share.link')).toHaveValue(
+    /[#&]question=What(%20|\+)colour(%20|\+)is(%20|\+)this(%20|\+)image/,
+  );
   await app.byId('share.close').click();
 
   // A new image starts afresh.

@@ -87,7 +87,8 @@ export function conversationForAsk(state: AppState, followUp: boolean, deps: App
   if (followUp) {
     // A stopped or failed follow-up never entered the conversation (the engine rolled it back).
     if (state.run.status !== 'done') revokeRunUrls(state.run, deps);
-    const earlier = state.run.status === 'done' ? [...state.conversation.earlier, state.run] : state.conversation.earlier;
+    const earlier =
+      state.run.status === 'done' ? [...state.conversation.earlier, state.run] : state.conversation.earlier;
     return { ...state.conversation, earlier };
   }
   for (const run of state.conversation.earlier) revokeRunUrls(run, deps);

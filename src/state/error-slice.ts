@@ -32,7 +32,8 @@ export function visibleError(state: AppState): VisibleError | null {
   if (state.run.status === 'error' && state.run.error && state.run.error.code !== 'needs-download') {
     // A conversation that is full or gone fails the same way again: a new one is the way on.
     const retryable =
-      state.run.question !== '' && !['empty-question', 'context-full', 'conversation-lost'].includes(state.run.error.code);
+      state.run.question !== '' &&
+      !['empty-question', 'context-full', 'conversation-lost'].includes(state.run.error.code);
     candidates.push({ ...state.run.error, source: 'run', retryable });
   }
   let newest: VisibleError | null = null;

@@ -43,7 +43,9 @@ function reduceRunEvent(state: AppState, event: EngineEvent, deps: AppDependenci
   const { run } = state;
   switch (event.type) {
     case 'plan':
-      return { run: { ...run, plan: { turn: event.turn, original: event.original, low: event.low, full: event.full } } };
+      return {
+        run: { ...run, plan: { turn: event.turn, original: event.original, low: event.low, full: event.full } },
+      };
     case 'round':
       return { run: withRound(run, event.round, (trace) => ({ ...trace, started: true, image: event.image })) };
     case 'phase':

@@ -12,7 +12,8 @@ import { DECISION_LABELS } from './labels.ts';
 function lookedAt(run: RunState, turn: number): string {
   if (run.result?.escalated) return 'Looked at the full image';
   const image = run.result?.rounds[0]?.image;
-  if (image) return image.resolution === 'low' ? 'Answered from the low-resolution image' : 'Answered from the full image';
+  if (image)
+    return image.resolution === 'low' ? 'Answered from the low-resolution image' : 'Answered from the full image';
   return turn > 1 ? 'Answered from the image in context' : 'Answered';
 }
 
@@ -49,7 +50,8 @@ function Turn({ run, turn }: { run: RunState; turn: number }) {
               {round.image
                 ? `${round.image.resolution === 'low' ? 'low' : 'full'} resolution at ${formatSize(round.image.width, round.image.height)}, ${round.visualTokens} visual tokens`
                 : 'text only (no new image)'}{' '}
-              · {round.prefilledTokens} tokens prefilled in {formatMs(round.ms.prefill)} → {DECISION_LABELS[round.decision]}
+              · {round.prefilledTokens} tokens prefilled in {formatMs(round.ms.prefill)} →{' '}
+              {DECISION_LABELS[round.decision]}
             </li>
           ))}
         </ol>
