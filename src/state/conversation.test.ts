@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../engine/events.ts';
 import { selectFirstQuestion, selectFollowUp } from './conversation-slice.ts';
-import { selectMeter } from './selectors.ts';
+import { selectMeter, selectVisibleError } from './selectors.ts';
 import { selectShareHash } from './share-slice.ts';
 import { createHarness, emitRun, pngBlob, readyWithImage, runEvents, usage, type Harness } from './testing.ts';
 import { TEST_DEVICE, TEST_GEOMETRY } from './testing.ts';
@@ -126,6 +126,32 @@ describe('conversations', () => {
     expect(client.count('end-conversation')).toBe(2);
     expect(store.getState().run.status).toBe('idle');
     expect(selectFollowUp(store.getState())).toEqual({ followUp: false, turns: 0, restartReason: null });
+  });
+
+  it('a full conversation offers a new one instead of Retry; a lost one makes the next question start afresh', () => {
+    const { store, client } = answeredHarness();
+    store.getState().ask('And the corner?');
+    const full =
+      'This conversation is full: the next turn needs about 40,000 tokens in all, and the model’s context holds 32,768. Start a new conversation to ask more.';
+    emitRun(client, { type: 'error', error: { code: 'context-full', message: full } });
+    expect(selectVisibleError(store.getState())).toMatchObject({
+      code: 'context-full',
+      message: full,
+      retryable: false,
+    });
+    // Still open: a shorter follow-up could fit, and the person decides.
+    expect(selectFollowUp(store.getState()).followUp).toBe(true);
+
+    store.getState().ask('And the edge?');
+    emitRun(client, {
+      type: 'error',
+      error: { code: 'conversation-lost', message: 'This conversation is no longer available.' },
+    });
+    expect(selectVisibleError(store.getState())).toMatchObject({ code: 'conversation-lost', retryable: false });
+    expect(selectFollowUp(store.getState()).followUp).toBe(false);
+    store.getState().newConversation();
+    expect(selectVisibleError(store.getState())).toBeNull();
+    expect(store.getState().draft).toBe('And the edge?');
   });
 
   it('a share link carries the conversation’s first question, not the follow-up being typed', () => {

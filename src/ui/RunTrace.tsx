@@ -152,12 +152,18 @@ export function RunTrace() {
         <p className="muted">Each round appears here with the image the model saw.</p>
       ) : (
         <ol className="trace-list">
-          {run.plan && (
-            <li className="trace-plan muted">
-              Original image {formatSize(run.plan.original.width, run.plan.original.height)}; the full image would cost{' '}
-              {run.plan.full.visualTokens} visual tokens.
-            </li>
-          )}
+          {run.plan &&
+            (run.plan.turn > 1 ? (
+              <li className="trace-plan muted">
+                Question {run.plan.turn} of this conversation: the image is in context already, so only the question is
+                prefilled.
+              </li>
+            ) : (
+              <li className="trace-plan muted">
+                Original image {formatSize(run.plan.original.width, run.plan.original.height)}; the full image would
+                cost {run.plan.full.visualTokens} visual tokens.
+              </li>
+            ))}
           {rounds.map((trace) => (
             <RoundItem key={trace.round} trace={trace} status={run.status} gated={run.policy === 'confidence'} />
           ))}
