@@ -10,7 +10,7 @@
  * its last completed question: each question runs on a cache that starts from the last completed
  * one's tensors (shared, never copied) and is thrown away unless the question completes.
  */
-import { AbortedError, ConversationError, EngineError, InvalidRequestError, toEngineError } from './errors.ts';
+import { AbortedError, ConversationError, EngineError, toEngineError } from './errors.ts';
 import { EventChannel } from './event-channel.ts';
 import type {
   ConversationTotals,
@@ -24,22 +24,18 @@ import type {
 import type { ImageSource } from './image.ts';
 import { checkImageDimensions } from './image.ts';
 import { DEFAULT_POLICY, policyFor, type Policy } from './policies.ts';
-import { TextDeltaStream } from './text-stream.ts';
+import { streamRound } from './stream-round.ts';
 import { parseToolCall, renderErrorTurn } from './protocol.ts';
 import { promptProtocol, type PromptProtocol } from './prompt-protocols.ts';
-import { answerConfidence, checkThreshold, type TokenProbability } from './confidence.ts';
+import { answerConfidence } from './confidence.ts';
 import { decideRound, type RoundDecision } from './decide-round.ts';
 import type { PromptPrefix, Tensor, VisionModel } from './vision-model.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, planResolutions, type ResolutionPlan } from './visual-tokens.ts';
 import { bytesPerCachedToken, releaseEntries, type CacheEntries, type SharedCache } from './shared-cache.ts';
 import { contextLimit, describeContextFull, type ContextLimit } from './context-budget.ts';
-import { yieldToEventLoop } from './yield.ts';
+import { checkpoint, MAX_ROUNDS, throwIfAborted, validate, type TurnRequest } from './turn-request.ts';
 
-/** At most this many rounds (images or error turns) per question, as in VisionThink. */
-export const MAX_ROUNDS = 2;
-export const DEFAULT_MAX_NEW_TOKENS = 1024;
-/** Longest question accepted, in characters. */
-export const MAX_QUESTION_LENGTH = 4000;
+export { DEFAULT_MAX_NEW_TOKENS, MAX_QUESTION_LENGTH, MAX_ROUNDS, type TurnRequest } from './turn-request.ts';
 
 /** What stays the same for every question of a conversation. */
 export interface ConversationOptions {
@@ -61,24 +57,6 @@ export interface ConversationOptions {
    * device's cache memory budget is smaller; see context-budget.ts).
    */
   contextLimit?: number;
-}
-
-/** One question of a conversation. */
-export interface TurnRequest {
-  question: string;
-  /** Per round. */
-  maxNewTokens?: number;
-  /**
-   * The `confidence` policy's threshold, 0 to 1: an answer at low resolution whose confidence is
-   * below it is asked again with the full image (default: `DEFAULT_CONFIDENCE_THRESHOLD`).
-   */
-  threshold?: number;
-  /**
-   * For benchmarks and tests: what each round says, in order, instead of what the model would
-   * choose (the decoder still runs once per token, so costs are real); rounds past the end are free.
-   */
-  script?: readonly string[];
-  signal?: AbortSignal;
 }
 
 /** The state after the last completed question; a question that fails leaves it untouched. */
@@ -319,54 +297,36 @@ export class Conversation {
         }
 
         const cached = cache.get_seq_length();
-        const deltas = new TextDeltaStream((ids) => model.decode(ids, true));
         let encodeStarted = false;
-        let streamed = '';
-        // The text each generated token added to the stream ('' while a character is incomplete).
-        const pieces: string[] = [];
-        const result = await model.generate({
-          ids: sequence,
-          // Without the cache the whole conversation is re-prefilled, so every image is re-encoded.
-          pixelValues: reuseCache ? (encoded.image?.pixelValues ?? null) : model.concatPixels(pixels),
-          grids,
-          cache,
-          maxNewTokens: room,
-          ...(forced ? { forced } : {}),
-          signal,
-          onPhase: (phase) => {
-            const resolution = pending.resolution ?? current;
-            // Counted once per round, though a re-prefill may encode its images in two chunks.
-            if (phase === 'encode' && roundImage && !encodeStarted)
-              spent[roundImage.resolution] += roundImage.visualTokens;
-            if (phase === 'encode') encodeStarted = true;
-            emit({
-              type: 'phase',
-              round,
-              phase: phase === 'prefill' ? 'prefill' : resolution === 'full' ? 'encode-full' : 'encode-low',
-            });
+        const { result, output, tokens } = await streamRound(
+          model,
+          {
+            ids: sequence,
+            // Without the cache the whole conversation is re-prefilled, so every image is re-encoded.
+            pixelValues: reuseCache ? (encoded.image?.pixelValues ?? null) : model.concatPixels(pixels),
+            grids,
+            cache,
+            maxNewTokens: room,
+            ...(forced ? { forced } : {}),
+            signal,
+            onPhase: (phase) => {
+              const resolution = pending.resolution ?? current;
+              // Counted once per round, though a re-prefill may encode its images in two chunks.
+              if (phase === 'encode' && roundImage && !encodeStarted)
+                spent[roundImage.resolution] += roundImage.visualTokens;
+              if (phase === 'encode') encodeStarted = true;
+              emit({
+                type: 'phase',
+                round,
+                phase: phase === 'prefill' ? 'prefill' : resolution === 'full' ? 'encode-full' : 'encode-low',
+              });
+            },
           },
-          onToken: (generated) => {
-            if (generated.length === 1) emit({ type: 'phase', round, phase: 'decode' });
-            const delta = deltas.push(generated);
-            pieces.push(delta);
-            if (delta) {
-              streamed += delta;
-              emit({ type: 'text', round, delta });
-            }
-          },
-        });
+          round,
+          emit,
+        );
         sequence = result.sequence;
-        const output = model.decode(result.generated, true);
-        if (output.length > streamed.length && output.startsWith(streamed)) {
-          const rest = output.slice(streamed.length);
-          emit({ type: 'text', round, delta: rest });
-          if (pieces.length > 0) pieces[pieces.length - 1] = `${pieces.at(-1) ?? ''}${rest}`;
-        }
         lastOutput = output;
-        const tokens: TokenProbability[] = pieces.map((text, i) => ({
-          text,
-          p: result.probabilities[i] ?? Number.NaN,
-        }));
         const call = parseToolCall(output);
         const confidence = call.kind === 'none' ? answerConfidence(tokens) : null;
         const decision: RoundDecision = decideRound({
@@ -452,37 +412,4 @@ const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
 
 function startsWith(ids: readonly bigint[], prefix: readonly bigint[]): boolean {
   return prefix.length <= ids.length && prefix.every((id, i) => ids[i] === id);
-}
-
-function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new AbortedError();
-}
-
-/** Cancellation point: pending messages (a Stop) are delivered first, then the signal is read. */
-async function checkpoint(signal: AbortSignal): Promise<void> {
-  await yieldToEventLoop();
-  throwIfAborted(signal);
-}
-
-function validate(request: TurnRequest): { question: string; maxNewTokens: number; threshold: number } {
-  // Control markers typed into a question (e.g. "<|image_pad|>") would be read as real special
-  // tokens; a zero-width space keeps them visible as text without their meaning.
-  const question = request.question.trim().replaceAll('<|', '<\u200B|');
-  if (question.length === 0) {
-    throw new InvalidRequestError('empty-question', 'Please type a question about the image.');
-  }
-  if (question.length > MAX_QUESTION_LENGTH) {
-    throw new InvalidRequestError(
-      'invalid-option',
-      `The question is too long (${question.length} characters; the limit is ${MAX_QUESTION_LENGTH}).`,
-    );
-  }
-  const maxNewTokens = request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
-    throw new InvalidRequestError(
-      'invalid-option',
-      `The answer length limit must be a positive whole number, not ${maxNewTokens}.`,
-    );
-  }
-  return { question, maxNewTokens, threshold: checkThreshold(request.threshold) };
 }
