@@ -1,20 +1,24 @@
 /**
- * `npm run ask -- --image <path|url> --question "<text>" [--model <folder|hub id>]
- *   [--policy visionthink|confidence|low-only|full-only] [--threshold 0..1] [--max-visual-tokens N] [--json]`
+ * `npm run ask -- --image <path|url> --question "<text>" [--question "<follow-up>" …]
+ *   [--model <folder|hub id>] [--policy visionthink|confidence|low-only|full-only] [--threshold 0..1]
+ *   [--max-visual-tokens N] [--json]`
  *
- * Asks one question about one image with the VisionThink loop. Human-readable by default, the
- * answer streaming as it is decoded; `--json` prints exactly one JSON object on stdout; `--help`
- * explains every option with its default. Bad input: exit code 2 and one line on stderr.
+ * Asks one or more questions about one image with the VisionThink loop, in one conversation: each
+ * follow-up sees the questions and answers before it, and only its own turn is prefilled.
+ * Human-readable by default, the answer streaming as it is decoded; `--json` prints exactly one
+ * JSON object on stdout; `--help` explains every option with its default. Bad input: exit code 2
+ * and one line on stderr.
  */
 import { parseArgs } from 'node:util';
 import { EngineError, InvalidRequestError } from '../src/engine/errors.ts';
-import type { EngineEvent, RunResult } from '../src/engine/events.ts';
+import { Conversation } from '../src/engine/conversation.ts';
+import type { ConversationTotals, EngineEvent, RunResult, VisualTokenTotals } from '../src/engine/events.ts';
 import { imageFormatList } from '../src/engine/image.ts';
 import { checkThreshold } from '../src/engine/confidence.ts';
 import { describeGate } from '../src/engine/decide-round.ts';
 import { findModel, MODEL_REGISTRY } from '../src/engine/model-registry.ts';
 import { DEFAULT_POLICY, policyFor, type PolicyId } from '../src/engine/policies.ts';
-import { MAX_QUESTION_LENGTH, runVisionThink } from '../src/engine/visionthink.ts';
+import { MAX_QUESTION_LENGTH } from '../src/engine/visionthink.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS } from '../src/engine/visual-tokens.ts';
 import { openImage } from '../src/node/sharp-image.ts';
 import { loadModelForNode, quietLibraryLogs } from '../src/node/load-model.ts';
@@ -32,7 +36,7 @@ const INPUT_ERRORS = new Set([
 ]);
 
 const USAGE =
-  'usage: npm run ask -- --image <path|url> --question "<text>" [--model <folder|hub id>] [--policy visionthink|low-only|full-only] [--max-visual-tokens N] [--json]';
+  'usage: npm run ask -- --image <path|url> --question "<text>" [--question "<follow-up>" ...] [--model <folder|hub id>] [--policy visionthink|confidence|low-only|full-only] [--threshold 0..1] [--max-visual-tokens N] [--json]';
 
 /** What each policy does, for `--help`. */
 const POLICY_HELP: Record<PolicyId, string> = {
@@ -46,17 +50,20 @@ const POLICY_HELP: Record<PolicyId, string> = {
 function helpText(): string {
   const policies = Object.entries(POLICY_HELP).map(([id, text]) => `        ${id.padEnd(12)} ${text}`);
   const models = MODEL_REGISTRY.map((model) => model.id).join(', ');
-  return `Asks one question about one image with the VisionThink loop: the model first sees a
+  return `Asks questions about one image with the VisionThink loop: the model first sees a
 low-resolution copy and asks for the full image only when it needs the detail.
 
-usage: npm run ask -- --image <path|url> --question "<text>" [options]
+usage: npm run ask -- --image <path|url> --question "<text>" [--question "<follow-up>" ...] [options]
 
 Options:
   --image <path|url>
       The image: a file or an http(s) address. Required.
       Formats: ${imageFormatList()} (the same as the web app).
   --question "<text>"
-      The question about the image, up to ${MAX_QUESTION_LENGTH} characters. Required.
+      The question about the image, up to ${MAX_QUESTION_LENGTH} characters. Required. Repeat it to
+      ask follow-up questions in the same conversation, in order: each sees the questions and
+      answers before it and the image at the resolution the conversation has reached (the
+      full image is shown at most once), and only its own turn is prefilled.
   --model <id|folder|owner/name>
       The model: a local model folder, a Hugging Face Hub repository, or the id of one of
       the app's models: ${models}.
@@ -76,19 +83,23 @@ ${policies.join('\n')}
       are measured against that capped image. Default: ${DEFAULT_MAX_VISUAL_TOKENS}.
   --json
       Prints exactly one JSON object (answer, rounds, tokens, transcript) instead of the run
-      as it happens. Default: off.
+      as it happens. With several questions: {"turns": [one such object per question],
+      "visualTokens": the conversation's totals}. Default: off.
   --help
       Prints this help.
 
 Exit codes:
-  0  the question was answered
-  1  the run failed: the model could not be downloaded or run, or the run was stopped (Ctrl+C)
-  2  bad input: the image, the question, an option or the model folder; one line on stderr
+  0  every question was answered
+  1  the run failed: the model could not be downloaded or run, a question outgrew the context, or Ctrl+C
+  2  bad input: the image, a question, an option or the model folder; one line on stderr
+A question that fails ends the conversation there: its error is the one line on stderr, and
+--json prints nothing (not even the answers before it).
 
 Examples:
   npm run ask -- --image photo.jpg --question "What does the sign say?"
   npm run ask -- --image https://example.com/chart.png --question "Which bar is highest?" \\
     --model qwen3.5-0.8b --policy full-only --json
+  npm run ask -- --image receipt.png --question "Which shop is this?" --question "What is the total?"
 `;
 }
 
@@ -98,7 +109,7 @@ function parseCommandLine() {
     ({ values } = parseArgs({
       options: {
         image: { type: 'string' },
-        question: { type: 'string' },
+        question: { type: 'string', multiple: true },
         model: { type: 'string' },
         policy: { type: 'string' },
         threshold: { type: 'string' },
@@ -117,10 +128,11 @@ function parseCommandLine() {
     process.exit(0);
   }
   if (!values.image) throw new InvalidRequestError('invalid-option', `--image is required. ${USAGE}`);
-  if (values.question === undefined)
-    throw new InvalidRequestError('invalid-option', `--question is required. ${USAGE}`);
-  // Checked before anything loads, so a typo never waits for a model download.
-  if (values.question.trim() === '')
+  const questions = values.question ?? [];
+  if (questions.length === 0) throw new InvalidRequestError('invalid-option', `--question is required. ${USAGE}`);
+  // Checked before anything loads, so a typo never waits for a model download, nor for the
+  // questions before it to be answered.
+  if (questions.some((question) => question.trim() === ''))
     throw new InvalidRequestError('empty-question', 'Please type a question about the image.');
   // A model of the app's registry brings its default policy and threshold; any other starts
   // with the protocol, as the test models do.
@@ -153,66 +165,101 @@ function parseCommandLine() {
       );
     }
   }
-  return { ...values, image: values.image, question: values.question, policy, threshold, maxVisualTokens };
+  return { ...values, image: values.image, questions, policy, threshold, maxVisualTokens };
 }
 
-/** Prints the run for a person as it happens. */
-function printEvent(event: EngineEvent, modelSource: string, out: (text: string) => void): void {
-  switch (event.type) {
-    case 'plan':
-      out(
-        `Model ${modelSource}\nImage ${event.original.width}×${event.original.height}: low ${event.low.width}×${event.low.height} = ${event.low.visualTokens} visual tokens, full ${event.full.width}×${event.full.height} = ${event.full.visualTokens}\n`,
-      );
-      return;
-    case 'round':
-      out(
-        event.image
-          ? `\nRound ${event.round} · ${event.image.resolution} resolution ${event.image.width}×${event.image.height} · ${event.image.visualTokens} visual tokens\n  `
-          : `\nRound ${event.round} · no new image\n  `,
-      );
-      return;
-    case 'text':
-      out(event.delta.replaceAll('\n', '\n  '));
-      return;
-    case 'usage': {
-      const { usage } = event;
-      out(
-        `\n  prefilled ${usage.prefilledTokens} of ${usage.promptTokens} tokens, generated ${usage.generatedTokens} · encode ${usage.ms.encode.toFixed(0)} ms, prefill ${usage.ms.prefill.toFixed(0)} ms, decode ${usage.ms.decode.toFixed(0)} ms\n`,
-      );
-      return;
-    }
-    case 'decision':
-      if (event.gate) {
-        out(`→ ${describeGate(event.gate.confidence, event.gate.threshold, event.decision === 'escalate')}.\n`);
+/** "48 saved (25%)" or "48 more (25%)": visual tokens against the always-full baseline. */
+function describeSaving(v: VisualTokenTotals): string {
+  const delta = v.saved >= 0 ? `${v.saved} saved` : `${-v.saved} more`;
+  const pct = v.fullResolution > 0 ? ` (${((100 * Math.abs(v.saved)) / v.fullResolution).toFixed(0)}%)` : '';
+  return `${delta}${pct}`;
+}
+
+/** What the visual tokens of a question come to, for people. */
+function describeVisualTokens(turn: number, v: VisualTokenTotals): string {
+  if (turn === 1) return `${v.used} used vs ${v.fullResolution} at full resolution, ${describeSaving(v)}`;
+  // A follow-up's baseline is 0: an always-full conversation has the full image in context already.
+  return v.used === 0
+    ? 'none new, the image is in context already'
+    : `${v.used} for the full image, which this conversation had not shown yet`;
+}
+
+/**
+ * Prints a conversation for a person as it happens. With several questions, each starts with a
+ * "Question N" header, and a follow-up's prefill line says that only its own turn was prefilled.
+ */
+function eventPrinter(
+  modelSource: string,
+  questions: readonly string[],
+  out: (text: string) => void,
+): (event: EngineEvent) => void {
+  let turn = 1;
+  return (event) => {
+    switch (event.type) {
+      case 'plan':
+        turn = event.turn;
+        if (turn === 1)
+          out(
+            `Model ${modelSource}\nImage ${event.original.width}×${event.original.height}: low ${event.low.width}×${event.low.height} = ${event.low.visualTokens} visual tokens, full ${event.full.width}×${event.full.height} = ${event.full.visualTokens}\n`,
+          );
+        if (questions.length > 1) out(`\nQuestion ${turn}: ${questions[turn - 1]?.trim() ?? ''}\n`);
+        return;
+      case 'round':
+        out(
+          event.image
+            ? `\nRound ${event.round} · ${event.image.resolution} resolution ${event.image.width}×${event.image.height} · ${event.image.visualTokens} visual tokens\n  `
+            : `\nRound ${event.round} · no new image\n  `,
+        );
+        return;
+      case 'text':
+        out(event.delta.replaceAll('\n', '\n  '));
+        return;
+      case 'usage': {
+        const { usage } = event;
+        const cached = usage.promptTokens - usage.prefilledTokens;
+        // What a follow-up is for: the conversation before it is not prefilled again.
+        const followUp =
+          turn > 1 && usage.round === 1 ? ` (this question's turn only; the ${cached} before it were cached)` : '';
+        out(
+          `\n  prefilled ${usage.prefilledTokens} of ${usage.promptTokens} tokens${followUp}, generated ${usage.generatedTokens} · encode ${usage.ms.encode.toFixed(0)} ms, prefill ${usage.ms.prefill.toFixed(0)} ms, decode ${usage.ms.decode.toFixed(0)} ms\n`,
+        );
         return;
       }
-      if (event.asked) {
-        out('→ The model asked for the full image itself, though no tool was offered; it gets it.\n');
+      case 'decision':
+        if (event.gate) {
+          out(`→ ${describeGate(event.gate.confidence, event.gate.threshold, event.decision === 'escalate')}.\n`);
+          return;
+        }
+        if (event.asked) {
+          out('→ The model asked for the full image itself, though no tool was offered; it gets it.\n');
+          return;
+        }
+        out(
+          {
+            answer: '→ The model answered.\n',
+            escalate: '→ The model asked for the full image.\n',
+            refused: `→ The model asked for the full image; the policy refused (${event.detail ?? ''}).\n`,
+            'invalid-call': `→ The tool call was invalid: ${event.detail ?? ''}\n`,
+            unserved: '→ The model asked for a tool call in its last round; not served.\n',
+          }[event.decision],
+        );
         return;
-      }
-      out(
-        {
-          answer: '→ The model answered.\n',
-          escalate: '→ The model asked for the full image.\n',
-          refused: `→ The model asked for the full image; the policy refused (${event.detail ?? ''}).\n`,
-          'invalid-call': `→ The tool call was invalid: ${event.detail ?? ''}\n`,
-          unserved: '→ The model asked for a tool call in its last round; not served.\n',
-        }[event.decision],
-      );
-      return;
-    case 'done': {
-      const { answer, visualTokens: v } = event.result;
-      const delta = v.saved >= 0 ? `${v.saved} saved` : `${-v.saved} more`;
-      const pct = v.fullResolution > 0 ? ` (${((100 * Math.abs(v.saved)) / v.fullResolution).toFixed(0)}%)` : '';
-      out(
-        `\nAnswer: ${answer}\nVisual tokens: ${v.used} used vs ${v.fullResolution} at full resolution, ${delta}${pct}\n`,
-      );
-      return;
+      case 'done':
+        out(
+          `\nAnswer: ${event.result.answer}\nVisual tokens: ${describeVisualTokens(turn, event.result.visualTokens)}\n`,
+        );
+        if (questions.length > 1 && turn === questions.length) {
+          const v = event.conversation.visualTokens;
+          out(
+            `\nConversation: ${turn} questions, ${v.used} visual tokens used vs ${v.fullResolution} at full resolution, ${describeSaving(v)}\n`,
+          );
+        }
+        return;
+      case 'phase':
+      case 'error':
+        return;
     }
-    case 'phase':
-    case 'error':
-      return;
-  }
+  };
 }
 
 async function main(): Promise<number> {
@@ -225,24 +272,39 @@ async function main(): Promise<number> {
   const image = await openImage(args.image, controller.signal);
   const model = await loadModelForNode(args.model);
   const write = (text: string): void => void process.stdout.write(text);
-  let result: RunResult | undefined;
+  const print = eventPrinter(model.source, args.questions, write);
+  const results: RunResult[] = [];
+  let totals: ConversationTotals | undefined;
+  // One conversation, so that a follow-up continues on the cache of the questions before it.
+  const conversation = new Conversation(model, {
+    image,
+    policy: args.policy,
+    ...(args.maxVisualTokens === undefined ? {} : { maxVisualTokens: args.maxVisualTokens }),
+  });
   try {
-    for await (const event of runVisionThink(model, {
-      image,
-      question: args.question,
-      policy: args.policy,
-      ...(args.threshold === undefined ? {} : { threshold: args.threshold }),
-      ...(args.maxVisualTokens === undefined ? {} : { maxVisualTokens: args.maxVisualTokens }),
-      signal: controller.signal,
-    })) {
-      if (event.type === 'error') throw new EngineError(event.error.code, event.error.message);
-      if (event.type === 'done') result = event.result;
-      if (!args.json) printEvent(event, model.source, write);
+    for (const question of args.questions) {
+      for await (const event of conversation.ask({
+        question,
+        ...(args.threshold === undefined ? {} : { threshold: args.threshold }),
+        signal: controller.signal,
+      })) {
+        if (event.type === 'error') throw new EngineError(event.error.code, event.error.message);
+        if (event.type === 'done') {
+          results.push(event.result);
+          totals = event.conversation;
+        }
+        if (!args.json) print(event);
+      }
     }
   } finally {
+    await conversation.dispose();
     await model.dispose();
   }
-  if (args.json && result) write(`${JSON.stringify(result)}\n`);
+  if (args.json) {
+    // One question keeps the single run's object, so scripts written for it keep working.
+    const output = results.length === 1 ? results[0] : { turns: results, visualTokens: totals?.visualTokens ?? null };
+    write(`${JSON.stringify(output)}\n`);
+  }
   return 0;
 }
 

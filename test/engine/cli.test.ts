@@ -172,6 +172,114 @@ describe('--json', () => {
   });
 });
 
+describe('several --question: one conversation', () => {
+  const RESULT_KEYS = ['answer', 'escalated', 'policy', 'rounds', 'transcript', 'visualTokens'];
+
+  it('--json prints the turns, each in the one-question schema, and the conversation’s totals', async () => {
+    const { code, stdout, stderr } = await ask(
+      '--image',
+      detailed,
+      '--question',
+      'What colour?',
+      '--question',
+      'And what is in the corner?',
+      '--json',
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.trimEnd().split('\n')).toHaveLength(1);
+    const output = JSON.parse(stdout) as Record<string, unknown>;
+    expect(sortedKeys(output)).toEqual(['turns', 'visualTokens']);
+    const turns = output.turns as (Record<string, unknown> & { rounds: Record<string, number | null>[] })[];
+    expect(turns).toHaveLength(2);
+    const [first, second] = turns as [(typeof turns)[number], (typeof turns)[number]];
+    for (const turn of turns) expect(sortedKeys(turn)).toEqual(RESULT_KEYS);
+    expect(first).toMatchObject({
+      answer: 'green',
+      escalated: true,
+      visualTokens: { used: 240, fullResolution: 192, saved: -48 },
+    });
+    expect(first.rounds).toHaveLength(2);
+
+    // The follow-up sees the full image the first question looked at: one round, no new image.
+    expect(second).toMatchObject({
+      answer: 'green',
+      escalated: false,
+      visualTokens: { used: 0, fullResolution: 0, saved: 0 },
+    });
+    expect(second.rounds).toHaveLength(1);
+    const [round] = second.rounds as [Record<string, number | null>];
+    expect(round.image).toBeNull();
+    expect(round.visualTokens).toBe(0);
+    // It prefills only its own turn: what was appended after the first question's last token,
+    // which the first question sampled but never ran through the decoder.
+    const last = first.rounds[1] as Record<string, number>;
+    const firstQuestion = (last.promptTokens ?? 0) + (last.generatedTokens ?? 0) - 1;
+    expect((round.promptTokens ?? 0) - (round.prefilledTokens ?? 0)).toBe(firstQuestion);
+    // The turn repeats the protocol's instructions before the question.
+    expect(round.prefilledTokens).toBeGreaterThan(50);
+    expect((second.transcript as string).startsWith(`${first.transcript as string}\n<|im_start|>user\n`)).toBe(true);
+    expect(
+      (second.transcript as string).endsWith(
+        `And what is in the corner?<|im_end|>\n<|im_start|>assistant\n${outputs.answer(THOUGHTS.afterTool, 'green')}<|im_end|>`,
+      ),
+    ).toBe(true);
+
+    // The conversation showed the low and the full image once each.
+    expect(output.visualTokens).toEqual({ used: 240, fullResolution: 192, saved: -48 });
+  });
+
+  it('shows each question with its header, what a follow-up prefilled, and the conversation’s totals', async () => {
+    const { code, stdout, stderr } = await ask(
+      '--image',
+      detailed,
+      '--question',
+      'What colour?',
+      '--question',
+      '  And what is in the corner?',
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.match(/^Image /gm)).toHaveLength(1);
+    // The first question's last round: everything a follow-up finds in the cache, but the token
+    // it sampled last, which the decoder has not run yet.
+    const [, before, generated] =
+      /prefilled \d+ of (\d+) tokens, generated (\d+) · [^\n]*\n→ The model answered\./.exec(stdout) ?? ['', '0', '0'];
+    expect(stdout).toContain('\nQuestion 1: What colour?\n\nRound 1 · low resolution 224×168 · 48 visual tokens');
+    const second = stdout.slice(stdout.indexOf('\nQuestion 2: And what is in the corner?\n\nRound 1 · no new image\n'));
+    expect(second.length).toBeLessThan(stdout.length);
+    const meter =
+      /\n {2}prefilled (\d+) of (\d+) tokens \(this question's turn only; the (\d+) before it were cached\), generated 7 · /.exec(
+        second,
+      );
+    expect(meter).not.toBeNull();
+    const [prefilled, prompt, cached] = (meter ?? []).slice(1).map(Number) as [number, number, number];
+    expect(prefilled + cached).toBe(prompt);
+    expect(cached).toBe(Number(before) + Number(generated) - 1);
+    expect(prefilled).toBeGreaterThan(50);
+    expect(second).toContain('\nAnswer: green\nVisual tokens: none new, the image is in context already\n');
+    expect(second).not.toContain('Round 2');
+    expect(
+      stdout.endsWith('\nConversation: 2 questions, 240 visual tokens used vs 192 at full resolution, 48 more (25%)\n'),
+    ).toBe(true);
+  });
+
+  it('a follow-up that fails ends the run as an error does: one line on stderr, and --json prints nothing', async () => {
+    const { code, stdout, stderr } = await ask(
+      '--image',
+      plain,
+      '--question',
+      'What colour?',
+      '--question',
+      'Why? '.repeat(900),
+      '--json',
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('The question is too long (4499 characters; the limit is 4000).\n');
+  });
+});
+
 describe('--policy confidence', () => {
   it('records per round the confidence and the reason of the decision, and the threshold', async () => {
     const { code, stdout, stderr } = await ask(
@@ -255,6 +363,7 @@ describe('--help', () => {
     expect(paragraph('--image ')).toContain('Required.');
     expect(paragraph('--image ')).toContain('PNG, JPEG, WebP, GIF, AVIF, BMP or ICO');
     expect(paragraph('--question ')).toContain('Required.');
+    expect(paragraph('--question ')).toContain('Repeat it to\n      ask follow-up questions in the same conversation');
     expect(paragraph('--model ')).toContain('Default: the generated test model');
     expect(paragraph('--model ')).toContain('qwen3.5-0.8b');
     const policy = paragraph('--policy ');
@@ -264,6 +373,7 @@ describe('--help', () => {
     expect(paragraph('--threshold ')).toContain('Default: the model');
     expect(paragraph('--max-visual-tokens ')).toContain('Default: 1024.');
     expect(paragraph('--json')).toContain('Default: off.');
+    expect(paragraph('--json')).toContain('"turns"');
     expect(paragraph('--help')).toContain('Prints this help.');
     expect(stdout).toMatch(/\n  0 .+\n  1 .+\n  2 .+/);
     expect(stdout).toContain('npm run ask -- --image ');
@@ -275,6 +385,12 @@ describe('bad input: exit code 2 and one line on stderr', () => {
     ['a missing file', () => ['--image', join(scratch, 'nowhere.png'), '--question', 'q'], 'There is no file at'],
     ['a file that is not an image', () => ['--image', notImage, '--question', 'q'], 'not an image that can be read'],
     ['an empty question', () => ['--image', plain, '--question', '  '], 'Please type a question about the image.'],
+    [
+      // Refused before the model loads: the missing folder is not what the message is about.
+      'an empty follow-up question',
+      () => ['--image', plain, '--question', 'q', '--question', '', '--model', join(scratch, 'no-model')],
+      'Please type a question about the image.',
+    ],
     [
       'an unknown policy',
       () => ['--image', plain, '--question', 'q', '--policy', 'sharpest'],
