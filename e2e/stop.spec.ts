@@ -36,6 +36,9 @@ function askThenStopAfter(app: App, delayMs: number): Promise<StopOutcome> {
       new Promise<StopOutcome>((resolve, reject) => {
         const find = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
         const status = () => find('answer')?.dataset.status ?? 'missing';
+        // A whole question each time, not a follow-up on the conversation so far.
+        const fresh = find('new-conversation') as HTMLButtonElement | null;
+        if (fresh && !fresh.disabled) fresh.click();
         find('ask')?.click();
         setTimeout(() => {
           const stop = find('stop') as HTMLButtonElement | null;
@@ -72,6 +75,9 @@ function timedRun(app: App): Promise<number> {
     (timeout) =>
       new Promise<number>((resolve, reject) => {
         const answer = () => document.querySelector<HTMLElement>('[data-testid="answer"]');
+        // A whole question each time, not a follow-up on the conversation so far.
+        const fresh = document.querySelector<HTMLButtonElement>('[data-testid="new-conversation"]');
+        if (fresh && !fresh.disabled) fresh.click();
         document.querySelector<HTMLElement>('[data-testid="ask"]')?.click();
         const started = performance.now();
         const observer = new MutationObserver(() => {
@@ -146,6 +152,7 @@ test('Stop at arbitrary moments ends the run wherever it is, says so everywhere,
   expect(stops, 'clicks that found the run still going').toBeGreaterThanOrEqual(fractions.length - 1);
 
   // The stopped questions are not in the comparison; the next question is answered as usual.
+  await app.byId('new-conversation').click();
   await app.ask('What colour is this image?');
   await app.expectAnswer('green');
   await app.expectMeter(expected);
