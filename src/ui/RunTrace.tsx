@@ -129,8 +129,9 @@ function phaseOf(rounds: readonly RoundTrace[]): string {
   return `round-${last.round}:${last.phase ?? 'starting'}`;
 }
 
-function endingNote(escalated: boolean, fullTokens: number, appDecided: boolean): string {
+function endingNote(escalated: boolean, fullTokens: number, appDecided: boolean, followUp: boolean): string {
   if (escalated) return appDecided ? ' after looking at the full image' : ' after asking for the full image';
+  if (followUp) return ' from the image already in context';
   return fullTokens > 0 ? ' from the full image' : ' from the low-resolution image alone';
 }
 
@@ -174,6 +175,7 @@ export function RunTrace() {
                 run.result?.escalated ?? false,
                 meter?.fullTokens ?? 0,
                 rounds.some((trace) => trace.gate !== null && trace.decision === 'escalate'),
+                (run.plan?.turn ?? 1) > 1,
               )}
               .
             </li>

@@ -123,7 +123,7 @@ export function TokenMeter() {
           </div>
         )}
       </dl>
-      {prefillMsSaved !== null && (
+      {prefillMsSaved !== null && prefillMsSaved !== 0 && (
         <p className="muted">
           Estimated prefill time {prefillMsSaved >= 0 ? 'saved' : 'added'}: {formatMs(Math.abs(prefillMsSaved))}
         </p>
