@@ -13,6 +13,8 @@ export interface RunParams {
   maxVisualTokens: number;
   /** Continue the worker's conversation instead of starting a new one. */
   followUp: boolean;
+  /** Answered questions of the conversation the page shows (see the `run` request). */
+  turns: number;
 }
 
 /** What the store needs from the engine; tests provide their own. */

@@ -276,6 +276,7 @@ export class Conversation {
         if (round === 1 && turn === 1 && prefix && !startsWith(sequence, prefix.ids)) {
           prefix = null;
           prefixPrefilled = 0;
+          prefixMs = 0;
           this.#prefix = null;
           await cache.dispose();
           cache = fresh();
@@ -381,8 +382,13 @@ export class Conversation {
       // A completed question becomes the conversation's state; any other leaves it as it was.
       const keep = completed && reuseCache && !this.#disposed;
       const entries = keep ? cache.entries() : {};
-      if (keep) releaseEntries(before.cache, entries, prefix?.entries ?? {});
-      else await cache.dispose();
+      const shared = this.#prefix?.entries ?? {};
+      if (keep) releaseEntries(before.cache, entries, shared);
+      else {
+        await cache.dispose();
+        // Disposed while it ran: the question before it is not needed any more either.
+        if (completed) releaseEntries(before.cache, shared);
+      }
       if (completed) {
         const used = before.used + usedNow();
         this.#committed = { turns: turn, sequence, grids, pixels, reached: current, cache: entries, used };

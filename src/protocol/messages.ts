@@ -60,6 +60,11 @@ export type EngineRequest =
       threshold: number;
       maxVisualTokens: number;
       followUp: boolean;
+      /**
+       * The answered questions of the conversation the page shows: a follow-up continues only a
+       * conversation of exactly these (one the page dropped an answer of ends `conversation-lost`).
+       */
+      turns: number;
     }
   /** Free the conversation's cache (New conversation, a new image); no reply. */
   | { type: 'end-conversation'; requestId: number }

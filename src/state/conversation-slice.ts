@@ -78,7 +78,7 @@ function followUpOf(state: AppState): FollowUpView {
 
 /** The conversation's first question, which a share link carries; null when none was answered. */
 export function selectFirstQuestion(state: AppState): string | null {
-  if (!state.conversation.open) return null;
+  if (!selectFollowUp(state).followUp) return null;
   return state.conversation.earlier[0]?.question ?? (state.run.status === 'done' ? state.run.question : null);
 }
 

@@ -53,7 +53,12 @@ describe('conversations', () => {
     expect(store.getState().conversation.totals).toEqual({ used: 960, fullResolution: 768, saved: -192 });
 
     store.getState().ask('And the corner?');
-    expect(client.calls.at(-1)).toMatchObject({ type: 'run', question: 'And the corner?', followUp: true });
+    expect(client.calls.at(-1)).toMatchObject({
+      type: 'run',
+      question: 'And the corner?',
+      followUp: true,
+      turns: 1,
+    });
     const { conversation } = store.getState();
     expect(conversation.earlier.map((run) => [run.question, run.result?.answer])).toEqual([
       ['What colour is it?', 'blue'],
@@ -105,7 +110,8 @@ describe('conversations', () => {
     store.getState().openImage(pngBlob(), 'other.png', 'file');
     client.emit({ type: 'image-opened', requestId: client.last('open-image'), imageId: 9, width: 640, height: 480 });
     expect(store.getState().conversation).toEqual({ earlier: [], totals: null, open: false });
-    expect(client.count('end-conversation')).toBe(1);
+    // Sent on every image shown (the first one's included): nothing about another image is kept.
+    expect(client.count('end-conversation')).toBe(2);
     expect(selectFollowUp(store.getState()).followUp).toBe(false);
 
     store.getState().ask('What colour?');
@@ -123,7 +129,7 @@ describe('conversations', () => {
     store.getState().ask('What colour?');
     emitRun(client, ...runEvents(false).events);
     store.getState().newConversation();
-    expect(client.count('end-conversation')).toBe(2);
+    expect(client.count('end-conversation')).toBe(3);
     expect(store.getState().run.status).toBe('idle');
     expect(selectFollowUp(store.getState())).toEqual({ followUp: false, turns: 0, restartReason: null });
   });
@@ -152,6 +158,17 @@ describe('conversations', () => {
     store.getState().newConversation();
     expect(selectVisibleError(store.getState())).toBeNull();
     expect(store.getState().draft).toBe('And the edge?');
+  });
+
+  it('an answer that arrives after a new image was shown does not reopen the old conversation', () => {
+    const { store, client } = answeredHarness();
+    store.getState().ask('And the corner?');
+    store.getState().openImage(pngBlob(), 'other.png', 'file');
+    client.emit({ type: 'image-opened', requestId: client.last('open-image'), imageId: 9, width: 640, height: 480 });
+    emitRun(client, ...followUpEvents(2, 'blue', 960));
+    expect(store.getState().conversation.open).toBe(false);
+    expect(selectFollowUp(store.getState()).followUp).toBe(false);
+    expect(selectFirstQuestion(store.getState())).toBeNull();
   });
 
   it('a share link carries the conversation’s first question, not the follow-up being typed', () => {

@@ -307,7 +307,12 @@ export function fellBack(state: AppState, message: Message<'fallback'>, deps: Ap
         modelId: state.model.selectedId,
       },
       resumeQuestion:
-        message.needsDownload && duringRun && state.run.requestId === message.runRequestId && state.run.imageId !== null
+        // A follow-up is not asked again on its own: its conversation is gone with the device.
+        message.needsDownload &&
+        duringRun &&
+        state.run.requestId === message.runRequestId &&
+        state.run.imageId !== null &&
+        (state.run.plan?.turn ?? 1) === 1
           ? { question: state.run.question, imageId: state.run.imageId }
           : null,
     },

@@ -80,7 +80,11 @@ function reduceRunEvent(state: AppState, event: EngineEvent, deps: AppDependenci
           elapsedMs: run.startedAt === null ? null : deps.now() - run.startedAt,
         },
         session: addAnswered(state.session, event.result),
-        conversation: { ...state.conversation, open: true, totals: event.conversation.visualTokens },
+        // Not when the image changed while it ran: that ended the conversation (and freed it).
+        conversation:
+          run.imageId === state.image.current?.imageId
+            ? { ...state.conversation, open: true, totals: event.conversation.visualTokens }
+            : state.conversation,
       };
     case 'error': {
       const spent = event.spent ?? null;

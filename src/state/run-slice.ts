@@ -156,6 +156,7 @@ export const createRunSlice =
       }
       const { followUp } = selectFollowUp(state);
       const conversation = conversationForAsk(state, followUp, deps);
+      const turns = followUp ? conversation.earlier.length : 0;
       const { maxVisualTokens } = state.settings;
       const policy = selectPolicy(state);
       const threshold = selectThreshold(state);
@@ -166,6 +167,7 @@ export const createRunSlice =
         threshold,
         maxVisualTokens,
         followUp,
+        turns,
       });
       const resumed = options?.resumed ?? false;
       set({

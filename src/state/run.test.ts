@@ -29,6 +29,7 @@ describe('asking', () => {
       threshold: 0.6,
       maxVisualTokens: 512,
       followUp: false,
+      turns: 0,
     });
     expect(store.getState().run).toMatchObject({
       status: 'running',

@@ -41,7 +41,6 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     },
   }));
   client.subscribe((message) => {
-    const talking = store.getState().conversation.open;
     store.getState().applyWorkerMessage(message);
     const state = store.getState();
     if (message.type === 'loaded' && state.model.requestId === message.requestId) {
@@ -58,8 +57,7 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
       }
     }
     // A new image ends the conversation about the last one: its cache is freed now, not at the next question.
-    if (talking && message.type === 'image-opened' && state.image.current?.imageId === message.imageId)
-      client.endConversation();
+    if (message.type === 'image-opened' && state.image.current?.imageId === message.imageId) client.endConversation();
     // A fallback to files stored earlier needs no agreement: they load at once.
     if (message.type === 'fallback' && message.needsDownload) state.loadIfStored();
   });

@@ -38,7 +38,7 @@ export function ConversationTotals() {
           </dd>
         </div>
       </dl>
-      <p className="muted">The image is encoded once per conversation: follow-ups see it without new visual tokens.</p>
+      <p className="muted">Follow-ups reuse the image in context; the full image is encoded at most once.</p>
     </section>
   );
 }

@@ -14,9 +14,12 @@ export function ErrorBanner() {
   const model = useAppStore(selectSelectedModel);
   const useOfflineModel = useAppStore((s) => s.useOfflineModel);
   const newConversation = useAppStore((s) => s.newConversation);
+  const runTurn = useAppStore((s) => s.run.plan?.turn ?? (s.conversation.earlier.length > 0 ? 2 : 1));
   if (!error) return null;
   const offerOffline = error.source === 'model' && model !== null && model.id !== TEST_MODEL_ID;
-  const offerNewConversation = error.code === 'context-full' || error.code === 'conversation-lost';
+  // A first question that does not fit gains nothing from a new conversation (its message says what does).
+  const offerNewConversation =
+    error.code === 'conversation-lost' || (error.code === 'context-full' && (runTurn ?? 1) > 1);
 
   return (
     <div className="error-banner" role="alert" data-testid="error" data-code={error.code} data-source={error.source}>

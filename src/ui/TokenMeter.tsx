@@ -55,7 +55,10 @@ export function TokenMeter() {
   const running = meter.status === 'running';
   const { saved } = meter;
   const extra = saved !== null && saved < 0;
-  const valueText = `${meter.used} visual tokens used; going straight to full resolution costs ${meter.baseline}`;
+  const followUp = meter.turn > 1;
+  const valueText = followUp
+    ? `${meter.used} new visual tokens; the image is in context already`
+    : `${meter.used} visual tokens used; going straight to full resolution costs ${meter.baseline}`;
   return (
     <section className="meter" aria-labelledby="meter-heading">
       <h2 id="meter-heading">Visual tokens</h2>
@@ -80,6 +83,7 @@ export function TokenMeter() {
           />
         </div>
         <div
+          hidden={followUp}
           className="meter-baseline"
           style={{ transform: `translateX(${percentOf(meter.baseline, meter.scale)})` }}
           aria-hidden="true"

@@ -315,6 +315,13 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
               'This conversation is no longer available (the model or the image changed): start a new conversation and ask again.',
             );
           }
+          // A question answered here whose answer the page dropped (asked over while it ended).
+          if (talk.conversation.turns !== request.turns) {
+            throw new ConversationError(
+              'conversation-lost',
+              'The conversation moved on without this page: start a new conversation and ask again.',
+            );
+          }
           active = talk;
           active.runRequestId = requestId;
         } else {

@@ -286,6 +286,12 @@ describe.each(MODEL_FAMILIES)('conversations on the %s test model', (family) => 
     expect(tensors.count()).toBeGreaterThan(3 * entries);
     await conversation.dispose();
     expect(tensors.alive()).toEqual([]);
+    // Disposed while a follow-up runs: everything goes once it ends, whether it completes or not.
+    const during = new Conversation(model, { image });
+    resultOf(await ask(during, { question: QUESTIONS[0] ?? '' }));
+    for await (const event of during.ask({ question: QUESTIONS[1] ?? '' }))
+      if (event.type === 'phase' && event.phase === 'decode') void during.dispose();
+    expect(tensors.alive()).toEqual([]);
     // A disposed conversation takes no more questions.
     expect(errorOf(await ask(conversation, { question: QUESTIONS[0] ?? '' })).code).toBe('conversation-lost');
   });

@@ -131,6 +131,7 @@ describe('the worker request handler', () => {
       threshold: 0.6,
       maxVisualTokens: 1024,
       followUp: false,
+      turns: 0,
     };
     await handle(run);
     await until(messages, (m) => m.type === 'round-image' && m.round === 2);
@@ -168,6 +169,7 @@ describe('the worker request handler', () => {
         threshold,
         maxVisualTokens: 1024,
         followUp: false,
+        turns: 0,
       });
       await until(messages, (m) => m.type === 'run-event' && m.requestId === requestId && m.event.type === 'done');
       const done = messages.findLast((m) => m.type === 'run-event' && m.requestId === requestId);
@@ -191,6 +193,7 @@ describe('the worker request handler', () => {
       threshold: 0.6,
       maxVisualTokens: 1024,
       followUp: false,
+      turns: 0,
     });
     await handle({ type: 'cancel', requestId: 3 });
     await running;
@@ -228,6 +231,7 @@ describe('the worker request handler', () => {
       threshold: 0.6,
       maxVisualTokens: 1024,
       followUp: false,
+      turns: 0,
     });
     expect(messages.at(-1)).toEqual({
       type: 'run-event',
@@ -241,7 +245,7 @@ describe('the worker request handler', () => {
 });
 
 describe('conversations in the worker', () => {
-  const ask = (requestId: number, followUp: boolean, question = 'What colour?'): EngineRequest => ({
+  const ask = (requestId: number, followUp: boolean, question = 'What colour?', turns = 1): EngineRequest => ({
     type: 'run',
     requestId,
     imageId: 2,
@@ -250,6 +254,7 @@ describe('conversations in the worker', () => {
     threshold: 0.6,
     maxVisualTokens: 1024,
     followUp,
+    turns: followUp ? turns : 0,
   });
   const eventsOf = (messages: WorkerMessage[], requestId: number) =>
     messages.flatMap((m) => (m.type === 'run-event' && m.requestId === requestId ? [m.event] : []));
@@ -268,9 +273,20 @@ describe('conversations in the worker', () => {
     expect(done.result.rounds.map((round) => round.image)).toEqual([null]);
     expect(done.result.rounds[0]?.prefilledTokens).toBeLessThan(done.result.rounds[0]?.promptTokens ?? 0);
     expect(done.conversation.turn).toBe(2);
+    // A follow-up on a conversation other than the one the page shows (it dropped an answer) is refused.
+    await handle(ask(5, true, 'And the edge?', 1));
+    expect(eventsOf(messages, 5)).toEqual([
+      {
+        type: 'error',
+        error: {
+          code: 'conversation-lost',
+          message: 'The conversation moved on without this page: start a new conversation and ask again.',
+        },
+      },
+    ]);
     // A question without followUp starts afresh.
-    await handle(ask(5, false));
-    expect(eventsOf(messages, 5)[0]).toMatchObject({ type: 'plan', turn: 1 });
+    await handle(ask(6, false));
+    expect(eventsOf(messages, 6)[0]).toMatchObject({ type: 'plan', turn: 1 });
   });
 
   it('a follow-up after the conversation ended or the model changed is refused with a readable error', async () => {
@@ -308,6 +324,7 @@ describe('the device ladder in the worker', () => {
     threshold: 0.6,
     maxVisualTokens: 1024,
     followUp: false,
+    turns: 0,
   });
   /** The shared model, but its generation fails `failures` times with `message`. */
   const failingModel = (message: string, failures: { left: number }): VisionModel =>
