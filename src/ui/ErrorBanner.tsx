@@ -18,8 +18,7 @@ export function ErrorBanner() {
   if (!error) return null;
   const offerOffline = error.source === 'model' && model !== null && model.id !== TEST_MODEL_ID;
   // A first question that does not fit gains nothing from a new conversation (its message says what does).
-  const offerNewConversation =
-    error.code === 'conversation-lost' || (error.code === 'context-full' && (runTurn ?? 1) > 1);
+  const offerNewConversation = error.code === 'conversation-lost' || (error.code === 'context-full' && runTurn > 1);
 
   return (
     <div className="error-banner" role="alert" data-testid="error" data-code={error.code} data-source={error.source}>
