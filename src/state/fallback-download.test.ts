@@ -112,6 +112,32 @@ describe('a fallback that needs a download', () => {
     expect(store.getState().model.fallback).toMatchObject({ needsDownload: false });
   });
 
+  it('during a follow-up: it is not asked again on its own, without the conversation it followed', async () => {
+    const { store, client, load } = await loadedOnF16(hubSizes());
+    store.getState().ask('What colour?');
+    emitRun(client, ...runEvents(false).events);
+    store.getState().ask('And the corner?');
+    const run = client.last('run');
+    emitRun(client, {
+      type: 'plan',
+      turn: 2,
+      original: { width: 896, height: 672 },
+      low: { width: 448, height: 336, visualTokens: 192 },
+      full: { width: 896, height: 672, visualTokens: 768 },
+    });
+    client.emit({
+      type: 'fallback',
+      requestId: load,
+      runRequestId: run,
+      device: GPU,
+      reason: 'lost',
+      needsDownload: true,
+    });
+    emitRun(client, { type: 'error', error: { code: 'needs-download', message: 'The GPU failed…' } });
+    await flush();
+    expect(store.getState().model).toMatchObject({ status: 'confirm', resumeQuestion: null });
+  });
+
   it('during a run: the run is not shown as failed, and the question is asked again once loaded', async () => {
     const { store, client, load } = await loadedOnF16(hubSizes());
     store.getState().ask('What colour?');
