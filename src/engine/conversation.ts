@@ -98,11 +98,6 @@ export class Conversation {
     return this.#committed.turns;
   }
 
-  /** Tokens in context after the last completed question. */
-  get contextTokens(): number {
-    return this.#committed.sequence.length;
-  }
-
   /**
    * Asks `request.question`. Iterate the result; the last event is `done` or `error`. Breaking
    * out of the iteration stops the question (the conversation stays as it was before it).

@@ -30,12 +30,7 @@ export async function* runVisionThink(
 
 /** Collects a run into its result, throwing the run's error as an `EngineError`. */
 export async function askVisionThink(model: VisionModel, request: RunRequest): Promise<RunResult> {
-  return collectTurn(runVisionThink(model, request));
-}
-
-/** The result of a question's events, throwing its error as an `EngineError`. */
-export async function collectTurn(events: AsyncIterable<EngineEvent>): Promise<RunResult> {
-  for await (const event of events) {
+  for await (const event of runVisionThink(model, request)) {
     if (event.type === 'done') return event.result;
     if (event.type === 'error') throw new EngineError(event.error.code, event.error.message);
   }

@@ -1,5 +1,6 @@
 /** The conversation's visual tokens against an always-full-resolution conversation, beside the session's. */
 import { selectFollowUp, useAppStore } from '../state/index.ts';
+import { Figure } from './Figure.tsx';
 import { formatPercent } from './format.ts';
 
 export function ConversationTotals() {
@@ -12,31 +13,15 @@ export function ConversationTotals() {
     <section className="session" aria-labelledby="conversation-heading" data-testid="conversation.totals">
       <h2 id="conversation-heading">This conversation</h2>
       <dl className="numbers">
-        <div>
-          <dt>Questions</dt>
-          <dd data-testid="conversation.questions" data-value={turns}>
-            {turns}
-          </dd>
-        </div>
-        <div>
-          <dt>Visual tokens used</dt>
-          <dd data-testid="conversation.used" data-value={totals.used}>
-            {totals.used}
-          </dd>
-        </div>
-        <div>
-          <dt>Always full resolution</dt>
-          <dd data-testid="conversation.baseline" data-value={totals.fullResolution}>
-            {totals.fullResolution}
-          </dd>
-        </div>
-        <div>
-          <dt>Saved</dt>
-          <dd data-testid="conversation.saved" data-value={totals.saved}>
-            {totals.saved}
-            {fraction !== null && <span className="muted"> ({formatPercent(fraction)})</span>}
-          </dd>
-        </div>
+        <Figure label="Questions" testId="conversation.questions" value={turns} />
+        <Figure label="Visual tokens used" testId="conversation.used" value={totals.used} />
+        <Figure label="Always full resolution" testId="conversation.baseline" value={totals.fullResolution} />
+        <Figure
+          label="Saved"
+          testId="conversation.saved"
+          value={totals.saved}
+          {...(fraction === null ? {} : { note: `(${formatPercent(fraction)})` })}
+        />
       </dl>
       <p className="muted">Follow-ups reuse the image in context; the full image is encoded at most once.</p>
     </section>

@@ -1,20 +1,7 @@
 /** Totals over every answered question since the page opened, and what stopped ones spent. */
 import { selectSessionSummary, useAppStore } from '../state/index.ts';
+import { Figure } from './Figure.tsx';
 import { formatMs, formatPercent } from './format.ts';
-
-function Figure({ label, testId, value, note }: { label: string; testId: string; value: number; note?: string }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>
-        <span data-testid={testId} data-value={value}>
-          {value}
-        </span>
-        {note && <span className="muted"> {note}</span>}
-      </dd>
-    </div>
-  );
-}
 
 export function SessionTotals() {
   const summary = useAppStore(selectSessionSummary);
