@@ -27,6 +27,8 @@ function stageText(meter: MeterView, interrupted: boolean): string {
         ? `Looking at the full image as well cost ${-saved} visual tokens more than going straight to it.`
         : `Saved ${saved} visual tokens (${formatPercent(fraction ?? 0)}).`;
     case 'stopped':
+      if (followUp && used === 0)
+        return 'Stopped before an answer: no new visual tokens, and the conversation stays as it was.';
       return used > 0
         ? `Stopped before an answer: ${used} visual tokens spent, nothing saved.`
         : 'Stopped before any image was encoded: no visual tokens spent.';
