@@ -18,7 +18,29 @@ export type EngineErrorCode =
   | 'needs-download'
   | 'context-full'
   | 'conversation-lost'
+  | ServerErrorCode
   | 'internal';
+
+/** Why a model server could not answer (see server/openai-client.ts). */
+export type ServerErrorCode =
+  /** Nothing answered at the address (down, wrong address, no network). */
+  | 'server-unreachable'
+  /** The server answered but its CORS headers do not allow this page's origin. */
+  | 'server-cors'
+  /** 401 or 403: the API key is missing, wrong or not allowed. */
+  | 'server-auth'
+  /** The server does not serve the model asked for. */
+  | 'server-model'
+  /** 413: the request (the image) is larger than the server accepts. */
+  | 'server-too-large'
+  /** 429 or 503: the server is busy or rate-limited; `retryAfterSeconds` when it said. */
+  | 'server-busy'
+  /** The reply stream ended before the answer did, or sent events that are not JSON. */
+  | 'server-stream'
+  /** The reply is not the OpenAI API's (another kind of server at the address). */
+  | 'server-protocol'
+  /** Any other error status the server returned. */
+  | 'server-error';
 
 /** Base class: an error the engine reports to a person. */
 export class EngineError extends Error {
@@ -32,8 +54,41 @@ export class EngineError extends Error {
   }
 
   /** The serialisable form used across the worker boundary and by `--json`. */
-  toJSON(): { code: EngineErrorCode; message: string } {
+  toJSON(): ErrorJson {
     return { code: this.code, message: this.message };
+  }
+}
+
+/** An error as it crosses the worker boundary and appears in `--json`. */
+export interface ErrorJson {
+  code: EngineErrorCode;
+  message: string;
+  /** How long the server asked to wait before trying again (`server-busy` with `Retry-After`). */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * A model server could not answer. The message says what happened and what to do, and never
+ * contains the API key.
+ */
+export class ServerError extends EngineError {
+  override readonly name = 'ServerError';
+  declare readonly code: ServerErrorCode | 'context-full';
+  constructor(
+    code: ServerErrorCode | 'context-full',
+    message: string,
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+
+  override toJSON(): ErrorJson {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: this.retryAfterSeconds }),
+    };
   }
 }
 

@@ -2,8 +2,9 @@
  * The typed event stream of one VisionThink run. Consumers (CLI, worker, tests) switch on `type`.
  */
 import type { Confidence, TokenProbability } from './confidence.ts';
-import type { EngineErrorCode } from './errors.ts';
+import type { ErrorJson } from './errors.ts';
 import type { PolicyId } from './policies.ts';
+import type { ServerUsage } from './server/types.ts';
 
 /** The conversation's visual tokens after a question, and which question that was (1-based). */
 export interface ConversationTotals {
@@ -53,6 +54,8 @@ export interface RoundUsage {
   /** Why, for people: the confidence against the threshold, the policy's refusal, the parse error. */
   reason: string;
   ms: { encode: number; prefill: number; decode: number };
+  /** The round's usage as a model server reported it (server backend only). */
+  server?: ServerUsage;
 }
 
 /** Visual tokens of the question so far against the always-full-resolution baseline. */
@@ -131,4 +134,4 @@ export type EngineEvent =
    * The run failed or was stopped; no further events follow. `spent` says what it had cost by
    * then (absent when it ended before the engine ran).
    */
-  | { type: 'error'; error: { code: EngineErrorCode; message: string }; spent?: SpentVisualTokens };
+  | { type: 'error'; error: ErrorJson; spent?: SpentVisualTokens };

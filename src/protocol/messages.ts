@@ -4,7 +4,7 @@
  * belong to, so the client can drop events of a stale (cancelled or superseded) request.
  */
 import type { Rung } from '../engine/device-ladder.ts';
-import type { EngineErrorCode } from '../engine/errors.ts';
+import type { ErrorJson } from '../engine/errors.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
 
@@ -21,20 +21,45 @@ export interface DeviceInfo {
   fallbackReason?: string;
 }
 
+/**
+ * An OpenAI-compatible model server as the model source: the page sends it the images and the
+ * prompts, and it answers. `apiKey` crosses to the worker only; it never enters a link or a log.
+ */
+export interface ServerChoice {
+  /** The API's base URL, e.g. `http://localhost:8000/v1`. */
+  baseUrl: string;
+  /** The model name as the server lists it. */
+  model: string;
+  apiKey?: string;
+  /** The server processor's pixel limits per image (Qwen2.5-VL's defaults: 3136 and 12845056). */
+  minPixels: number;
+  maxPixels: number;
+}
+
 /** A model the app can load. */
 export interface ModelChoice {
   id: string;
   label: string;
-  /** Absolute URL of a model folder, or a hub repository id. */
+  /** Absolute URL of a model folder, or a hub repository id (for a server: its base URL). */
   source: string;
   /** Loaded from the app's own origin (no hub access needed). */
   local: boolean;
+  /** Present when the model runs on a server rather than in this browser. */
+  server?: ServerChoice;
 }
 
-export interface ErrorInfo {
-  code: EngineErrorCode;
-  message: string;
-}
+/** Which backend answers, as the page shows it. */
+export type BackendInfo =
+  | { kind: 'local' }
+  | {
+      kind: 'server';
+      baseUrl: string;
+      model: string;
+      /** Why the `confidence` policy cannot run on this server (null when it can). */
+      confidenceUnavailable: string | null;
+    };
+
+export type ErrorInfo = ErrorJson;
 
 /** Page → worker. */
 export type EngineRequest =
@@ -66,6 +91,11 @@ export type EngineRequest =
        */
       turns: number;
     }
+  /**
+   * List the models an OpenAI-compatible server serves (`GET /models`); replies `server-models`
+   * or `failed`.
+   */
+  | { type: 'list-server-models'; requestId: number; baseUrl: string; apiKey?: string }
   /** Free the conversation's cache (New conversation, a new image); no reply. */
   | { type: 'end-conversation'; requestId: number }
   /** Stop the run started by request `requestId`. */
@@ -84,8 +114,18 @@ export type WorkerMessage =
   | { type: 'load-progress'; requestId: number; file: string; loaded: number; total: number }
   /** The sizes of the model's files known before they arrive (by file name; sent as more become known). */
   | { type: 'load-sizes'; requestId: number; sizes: Record<string, number> }
-  /** The model is ready on `device`. */
-  | { type: 'loaded'; requestId: number; modelId: string; geometry: ImageGeometry; device: DeviceInfo }
+  /** The model is ready on `device` (for a server: the device that decodes and resizes images). */
+  | {
+      type: 'loaded';
+      requestId: number;
+      modelId: string;
+      geometry: ImageGeometry;
+      device: DeviceInfo;
+      /** Which backend answers (absent: the model runs in this browser). */
+      backend?: BackendInfo;
+    }
+  /** The models a server lists (reply to `list-server-models`). */
+  | { type: 'server-models'; requestId: number; models: string[] }
   /**
    * The device failed (lost, out of memory, a kernel it cannot run) while loading the model of
    * load request `requestId` or during run `runRequestId`: the worker steps down one rung to
