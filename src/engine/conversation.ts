@@ -1,16 +1,16 @@
 /**
- * A conversation about one image: the VisionThink loop run once per question, on a KV cache that
- * lives from one question to the next. The first question starts from the cached prompt prefix
- * and sees the low-resolution image (round 1); if the model asks for the full image, round 2
- * appends the tool response with the original image and continues on round 1's cache. A
- * follow-up question appends only its own turn: the image stays in context at the resolution the
- * conversation has reached, and the full image is shown at most once per conversation.
+ * A conversation about one image: the VisionThink loop run once per question, on whichever
+ * backend answers (see backend.ts). The first question sees the low-resolution image (round 1);
+ * if the model asks for the full image, round 2 appends the tool response with the original
+ * image and continues. A follow-up question appends only its own turn: the image stays in context
+ * at the resolution the conversation has reached, and the full image is shown at most once per
+ * conversation.
  *
  * A question that ends without an answer (Stop, an error) leaves the conversation as it was after
- * its last completed question: each question runs on a cache that starts from the last completed
- * one's tensors (shared, never copied) and is thrown away unless the question completes.
+ * its last completed question: the backend keeps what a question built only when it completes.
  */
-import { AbortedError, ConversationError, EngineError, toEngineError } from './errors.ts';
+import type { Backend, BackendQuestion, BackendThread, TurnInput } from './backend.ts';
+import { AbortedError, ConversationError, EngineError, InvalidRequestError, toEngineError } from './errors.ts';
 import { EventChannel } from './event-channel.ts';
 import type {
   ConversationTotals,
@@ -24,15 +24,13 @@ import type {
 import type { ImageSource } from './image.ts';
 import { checkImageDimensions } from './image.ts';
 import { DEFAULT_POLICY, policyFor, type Policy } from './policies.ts';
-import { streamRound } from './stream-round.ts';
-import { parseToolCall, renderErrorTurn } from './protocol.ts';
-import { promptProtocol, type PromptProtocol } from './prompt-protocols.ts';
+import { parseToolCall } from './protocol.ts';
+import { protocolAnswer } from './prompt-protocols.ts';
 import { answerConfidence } from './confidence.ts';
 import { decideRound, type RoundDecision } from './decide-round.ts';
-import type { PromptPrefix, Tensor, VisionModel } from './vision-model.ts';
+import { LocalBackend } from './local-backend.ts';
+import { VisionModel } from './vision-model.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, planResolutions, type ResolutionPlan } from './visual-tokens.ts';
-import { bytesPerCachedToken, releaseEntries, type CacheEntries, type SharedCache } from './shared-cache.ts';
-import { contextLimit, describeContextFull, type ContextLimit } from './context-budget.ts';
 import { checkpoint, MAX_ROUNDS, throwIfAborted, validate, type TurnRequest } from './turn-request.ts';
 
 export { DEFAULT_MAX_NEW_TOKENS, MAX_QUESTION_LENGTH, MAX_ROUNDS, type TurnRequest } from './turn-request.ts';
@@ -47,10 +45,10 @@ export interface ConversationOptions {
   /**
    * Continue each round on the cache of the conversation so far (default). False re-prefills the
    * whole conversation every round, re-encoding every image: the reference the cache is tested
-   * against.
+   * against (local backend).
    */
   reuseCache?: boolean;
-  /** Start the first question from the model's cached prompt prefix (default true). */
+  /** Start the first question from the model's cached prompt prefix (default true; local backend). */
   prefixCache?: boolean;
   /**
    * The most tokens the conversation may hold (default: the model's context, or less where this
@@ -59,17 +57,11 @@ export interface ConversationOptions {
   contextLimit?: number;
 }
 
-/** The state after the last completed question; a question that fails leaves it untouched. */
+/** The conversation after its last completed question; a question that fails leaves it untouched. */
 interface Committed {
   turns: number;
-  sequence: bigint[];
-  grids: [bigint, bigint, bigint][];
-  /** Pixels of every image in context (kept only to re-prefill when the cache is not reused). */
-  pixels: Tensor[];
   /** The resolution the model has seen: 'full' once the full image is in context. */
   reached: Resolution;
-  /** The cache of `sequence` (empty when the cache is not reused). */
-  cache: CacheEntries;
   /** Visual tokens encoded so far. */
   used: number;
 }
@@ -77,21 +69,24 @@ interface Committed {
 interface Setup {
   policy: Policy;
   plan: ResolutionPlan;
-  protocol: PromptProtocol;
   firstPass: Resolution;
+  thread: BackendThread;
 }
 
 export class Conversation {
-  #committed: Committed = { turns: 0, sequence: [], grids: [], pixels: [], reached: 'low', cache: {}, used: 0 };
+  #committed: Committed = { turns: 0, reached: 'low', used: 0 };
   #setup: Setup | null = null;
-  #prefix: PromptPrefix | null = null;
   #busy = false;
   #disposed = false;
+  private readonly backend: Backend;
 
+  /** A conversation on `backend`; a loaded model runs on the local backend. */
   constructor(
-    private readonly model: VisionModel,
+    backend: Backend | VisionModel,
     private readonly options: ConversationOptions,
-  ) {}
+  ) {
+    this.backend = backend instanceof VisionModel ? new LocalBackend(backend) : backend;
+  }
 
   /** Questions answered so far. */
   get turns(): number {
@@ -137,14 +132,7 @@ export class Conversation {
   /** Frees the conversation's cache (the model's prompt prefix stays); later questions are refused. */
   async dispose(): Promise<void> {
     this.#disposed = true;
-    if (this.#busy) return; // the running question releases everything when it ends
-    this.#release();
-    return Promise.resolve();
-  }
-
-  #release(): void {
-    releaseEntries(this.#committed.cache, this.#prefix?.entries ?? {});
-    this.#committed = { ...this.#committed, cache: {}, pixels: [] };
+    await this.#setup?.thread.dispose();
   }
 
   async #exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -156,8 +144,6 @@ export class Conversation {
       return await work();
     } finally {
       this.#busy = false;
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- dispose() may run while the question does
-      if (this.#disposed) this.#release();
     }
   }
 
@@ -165,26 +151,30 @@ export class Conversation {
   #settle(): Setup {
     if (this.#setup) return this.#setup;
     const policy = policyFor(this.options.policy ?? DEFAULT_POLICY);
+    const { backend } = this;
+    if (policy.gate === 'confidence' && backend.confidenceUnavailable !== null) {
+      throw new InvalidRequestError('invalid-option', backend.confidenceUnavailable);
+    }
     const { image } = this.options;
     checkImageDimensions(image.width, image.height);
     const plan = planResolutions(
       image.width,
       image.height,
-      this.model.geometry,
+      backend.geometry,
       this.options.maxVisualTokens ?? DEFAULT_MAX_VISUAL_TOKENS,
     );
     // When the budget leaves no room between the passes, the low pass already is the full image:
     // escalating would only show the same picture twice.
     const firstPass: Resolution =
       plan.low.width === plan.full.width && plan.low.height === plan.full.height ? 'full' : policy.firstPass;
-    this.#setup = { policy, plan, protocol: promptProtocol(policy, this.model), firstPass };
+    const thread = backend.open({
+      policy,
+      reuseCache: this.options.reuseCache ?? true,
+      prefixCache: this.options.prefixCache ?? true,
+      ...(this.options.contextLimit === undefined ? {} : { contextLimit: this.options.contextLimit }),
+    });
+    this.#setup = { policy, plan, firstPass, thread };
     return this.#setup;
-  }
-
-  #limit(cache: CacheEntries): ContextLimit {
-    if (this.options.contextLimit !== undefined) return { tokens: this.options.contextLimit, by: 'setting' };
-    const bytes = bytesPerCachedToken(cache) ?? this.#prefix?.bytesPerToken ?? null;
-    return contextLimit(this.model.contextTokens, this.model.device, bytes);
   }
 
   /** Runs one question, emitting events; `spent` is kept up to date as images start encoding. */
@@ -196,11 +186,9 @@ export class Conversation {
   ): Promise<{ result: RunResult; conversation: ConversationTotals }> {
     throwIfAborted(signal);
     const { question, maxNewTokens, threshold } = validate(request);
-    const { policy, plan, protocol, firstPass } = this.#settle();
-    const { model } = this;
+    const { policy, plan, firstPass, thread } = this.#settle();
     const before = this.#committed;
     const turn = before.turns + 1;
-    const reuseCache = this.options.reuseCache ?? true;
     emit({
       type: 'plan',
       turn,
@@ -210,35 +198,12 @@ export class Conversation {
     });
     await checkpoint(signal);
 
-    // The prompt prefix: computed once per model (during the first question that needs it), then
-    // shared by every conversation.
-    let prefix: PromptPrefix | null = null;
-    let prefixPrefilled = 0;
-    let prefixMs = 0;
-    if (turn === 1 && this.options.prefixCache !== false) {
-      const text = protocol.prefix();
-      if (text) {
-        prefix = model.cachedPrefix(text);
-        if (!prefix) {
-          const start = performance.now();
-          prefix = await model.promptPrefix(text, signal);
-          prefixMs = performance.now() - start;
-          prefixPrefilled = prefix.ids.length;
-        }
-      }
-      this.#prefix = prefix;
-    }
-
-    const fresh = (): SharedCache => model.newCache(prefix?.entries);
-    let cache: SharedCache = reuseCache && turn > 1 ? model.newCache(before.cache) : fresh();
+    const work: BackendQuestion = await thread.begin(turn, signal);
     const rounds: RoundUsage[] = [];
-    const grids = [...before.grids];
-    const pixels = [...before.pixels];
-    let sequence = [...before.sequence];
-    let pending: { text: string; resolution: Resolution | null } =
-      turn === 1
-        ? { text: protocol.firstTurn(question), resolution: firstPass }
-        : { text: protocol.followUpTurn(question, before.sequence.at(-1)), resolution: null };
+    let pending: { input: TurnInput; resolution: Resolution | null } = {
+      input: { kind: 'question', question, first: turn === 1 },
+      resolution: turn === 1 ? firstPass : null,
+    };
     let current: Resolution = turn === 1 ? firstPass : before.reached;
     let escalated = false;
     let lastOutput = '';
@@ -260,71 +225,34 @@ export class Conversation {
         await checkpoint(signal);
         const image = pass ? await this.options.image.resize(pass.width, pass.height, round) : null;
         await checkpoint(signal);
-        const encoded = await model.encodeTurn(pending.text, image);
-        await checkpoint(signal);
-        if (encoded.image) {
-          grids.push(encoded.image.grid);
-          if (!reuseCache) pixels.push(encoded.image.pixelValues);
-        }
-        sequence = [...sequence, ...encoded.ids];
-        // A prefix the first turn does not start with (a template that varies) is not used.
-        if (round === 1 && turn === 1 && prefix && !startsWith(sequence, prefix.ids)) {
-          prefix = null;
-          prefixPrefilled = 0;
-          prefixMs = 0;
-          this.#prefix = null;
-          await cache.dispose();
-          cache = fresh();
-        }
-        if (!reuseCache && round > 1) {
-          await cache.dispose();
-          cache = fresh();
-        }
-
-        const scripted = request.script?.[round - 1];
-        const forced = scripted === undefined ? undefined : model.scriptTokens(scripted);
-        const room = forced ? forced.length : maxNewTokens;
-        const limit = this.#limit(cache.entries());
-        if (sequence.length + room > limit.tokens) {
-          throw new ConversationError(
-            'context-full',
-            describeContextFull(limit, sequence.length + room, turn === 1, model.device),
-          );
-        }
-
-        const cached = cache.get_seq_length();
         let encodeStarted = false;
-        const { result, output, tokens } = await streamRound(
-          model,
-          {
-            ids: sequence,
-            // Without the cache the whole conversation is re-prefilled, so every image is re-encoded.
-            pixelValues: reuseCache ? (encoded.image?.pixelValues ?? null) : model.concatPixels(pixels),
-            grids,
-            cache,
-            maxNewTokens: room,
-            ...(forced ? { forced } : {}),
-            signal,
-            onPhase: (phase) => {
-              const resolution = pending.resolution ?? current;
-              // Counted once per round, though a re-prefill may encode its images in two chunks.
-              if (phase === 'encode' && roundImage && !encodeStarted)
-                spent[roundImage.resolution] += roundImage.visualTokens;
-              if (phase === 'encode') encodeStarted = true;
-              emit({
-                type: 'phase',
-                round,
-                phase: phase === 'prefill' ? 'prefill' : resolution === 'full' ? 'encode-full' : 'encode-low',
-              });
-            },
-          },
+        const scripted = request.script?.[round - 1];
+        const reply = await work.round({
           round,
-          emit,
-        );
-        sequence = result.sequence;
-        lastOutput = output;
-        const call = parseToolCall(output);
-        const confidence = call.kind === 'none' ? answerConfidence(tokens) : null;
+          turn: pending.input,
+          image,
+          maxNewTokens,
+          ...(scripted === undefined ? {} : { script: scripted }),
+          signal,
+          onPhase: (phase) => {
+            const resolution = pending.resolution ?? current;
+            // Counted once per round, though a re-prefill may encode its images in two chunks.
+            if (phase === 'encode' && roundImage && !encodeStarted)
+              spent[roundImage.resolution] += roundImage.visualTokens;
+            if (phase === 'encode') encodeStarted = true;
+            emit({
+              type: 'phase',
+              round,
+              phase: phase === 'encode' ? (resolution === 'full' ? 'encode-full' : 'encode-low') : phase,
+            });
+          },
+          onText: (delta) => {
+            emit({ type: 'text', round, delta });
+          },
+        });
+        lastOutput = reply.output;
+        const call = parseToolCall(reply.output);
+        const confidence = call.kind === 'none' ? answerConfidence(reply.tokens) : null;
         const decision: RoundDecision = decideRound({
           policy,
           call,
@@ -333,26 +261,24 @@ export class Conversation {
           current,
           lastRound: round === MAX_ROUNDS,
         });
-        const fromPrefix = round === 1 ? prefixPrefilled : 0;
         const usage: RoundUsage = {
           round,
           image: roundImage
             ? { width: roundImage.width, height: roundImage.height, resolution: roundImage.resolution }
             : null,
           visualTokens: roundImage?.visualTokens ?? 0,
-          promptTokens: sequence.length - result.generated.length,
-          // A prefix computed for this round was prefilled in it too.
-          prefilledTokens: sequence.length - result.generated.length - cached + fromPrefix,
-          generatedTokens: result.generated.length,
-          output,
+          promptTokens: reply.promptTokens,
+          prefilledTokens: reply.prefilledTokens,
+          generatedTokens: reply.generatedTokens,
+          output: reply.output,
           confidence,
           decision: decision.decision,
           reason: decision.reason,
-          ms:
-            round === 1 && prefixMs > 0 ? { ...result.ms, prefill: roundMs(result.ms.prefill + prefixMs) } : result.ms,
+          ms: reply.ms,
+          ...(reply.server ? { server: reply.server } : {}),
         };
         rounds.push(usage);
-        emit({ type: 'usage', usage, totals: totals(), tokens });
+        emit({ type: 'usage', usage, totals: totals(), tokens: reply.tokens });
         emit({
           type: 'decision',
           round,
@@ -365,41 +291,32 @@ export class Conversation {
         const next = decision.next;
         if (next === 'end') break;
         if (next === 'error-turn') {
-          pending = { text: renderErrorTurn(decision.detail ?? ''), resolution: null };
+          pending = { input: { kind: 'error', errorInfo: decision.detail ?? '' }, resolution: null };
           continue;
         }
         escalated = true;
         current = 'full';
-        pending = { text: protocol.fullImageTurn(result.generated.at(-1)), resolution: 'full' };
+        pending = { input: { kind: 'full-image' }, resolution: 'full' };
       }
       completed = true;
     } finally {
-      // A completed question becomes the conversation's state; any other leaves it as it was.
-      const keep = completed && reuseCache && !this.#disposed;
-      const entries = keep ? cache.entries() : {};
-      const shared = this.#prefix?.entries ?? {};
-      if (keep) releaseEntries(before.cache, entries, shared);
-      else {
-        await cache.dispose();
-        // Disposed while it ran: the question before it is not needed any more either.
-        if (completed) releaseEntries(before.cache, shared);
-      }
+      if (completed) await work.commit();
+      else await work.discard();
       if (completed) {
-        const used = before.used + usedNow();
-        this.#committed = { turns: turn, sequence, grids, pixels, reached: current, cache: entries, used };
+        this.#committed = { turns: turn, reached: current, used: before.used + usedNow() };
       }
     }
     const { used } = this.#committed;
 
     return {
       result: {
-        answer: protocol.answer(lastOutput),
+        answer: protocolAnswer(policy, lastOutput),
         escalated,
         policy: policy.id,
         ...(policy.gate === 'confidence' ? { threshold } : {}),
         rounds,
         visualTokens: totals(),
-        transcript: model.decode(sequence, false),
+        transcript: work.transcript(),
       },
       conversation: {
         turn,
@@ -407,10 +324,4 @@ export class Conversation {
       },
     };
   }
-}
-
-const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
-
-function startsWith(ids: readonly bigint[], prefix: readonly bigint[]): boolean {
-  return prefix.length <= ids.length && prefix.every((id, i) => ids[i] === id);
 }

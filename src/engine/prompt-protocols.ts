@@ -29,13 +29,18 @@ export interface PromptProtocol {
    * `lastToken` is the reply's last token.
    */
   fullImageTurn(lastToken: bigint | undefined): string;
-  /** The answer in a reply, as the protocol defines it. */
-  answer(output: string): string;
 }
 
 const END_OF_TURN = '<|im_end|>';
 const USER_TURN = '<|im_start|>user';
 const VISION_START = '<|vision_start|>';
+
+/** The answer in a reply under `policy`'s prompt protocol (the same for every backend). */
+export function protocolAnswer(policy: Pick<Policy, 'prompt'>, output: string): string {
+  if (policy.prompt === 'visionthink') return extractAnswer(output);
+  const span = answerSpan(output);
+  return output.slice(span.start, span.end);
+}
 
 /** The protocol of `policy` for `model`; a chat template the protocol cannot continue fails here, before anything runs. */
 export function promptProtocol(policy: Pick<Policy, 'prompt'>, model: VisionModel): PromptProtocol {
@@ -82,7 +87,6 @@ export function promptProtocol(policy: Pick<Policy, 'prompt'>, model: VisionMode
       prefix,
       followUpTurn,
       fullImageTurn: () => TOOL_RESPONSE_TURN,
-      answer: extractAnswer,
     };
   }
   const fullImageTurn = userTurn(followUpMessages());
@@ -91,9 +95,5 @@ export function promptProtocol(policy: Pick<Policy, 'prompt'>, model: VisionMode
     prefix,
     followUpTurn,
     fullImageTurn,
-    answer: (output) => {
-      const span = answerSpan(output);
-      return output.slice(span.start, span.end);
-    },
   };
 }

@@ -4,7 +4,6 @@
  * text with the probability the model gave it (for the confidence gate and the trace).
  */
 import type { TokenProbability } from './confidence.ts';
-import type { EngineEvent } from './events.ts';
 import { TextDeltaStream } from './text-stream.ts';
 import type { GenerateRequest, GenerateResult, VisionModel } from './vision-model.ts';
 
@@ -16,26 +15,30 @@ export interface StreamedRound {
   tokens: TokenProbability[];
 }
 
-/** Runs `request` as round `round`, emitting its `decode` phase and `text` events. */
-export async function streamRound(
-  model: VisionModel,
-  request: Omit<GenerateRequest, 'onToken'>,
-  round: number,
-  emit: (event: EngineEvent) => void,
-): Promise<StreamedRound> {
+/** What a round reports as it streams, besides the model's own phases. */
+export interface RoundStreamRequest extends Omit<GenerateRequest, 'onToken' | 'onPhase'> {
+  /** The vision encoder starts, the decoder prefill starts, the first token is generated. */
+  onPhase: (phase: 'encode' | 'prefill' | 'decode') => void;
+  /** Newly decoded text (whole characters, special tokens skipped). */
+  onText: (delta: string) => void;
+}
+
+/** Runs one round's generation, reporting its phases and text as they come. */
+export async function streamRound(model: VisionModel, request: RoundStreamRequest): Promise<StreamedRound> {
+  const { onText, ...generate } = request;
   const deltas = new TextDeltaStream((ids) => model.decode(ids, true));
   let streamed = '';
   // The text each generated token added to the stream ('' while a character is incomplete).
   const pieces: string[] = [];
   const result = await model.generate({
-    ...request,
+    ...generate,
     onToken: (generated) => {
-      if (generated.length === 1) emit({ type: 'phase', round, phase: 'decode' });
+      if (generated.length === 1) request.onPhase('decode');
       const delta = deltas.push(generated);
       pieces.push(delta);
       if (delta) {
         streamed += delta;
-        emit({ type: 'text', round, delta });
+        onText(delta);
       }
     },
   });
@@ -44,7 +47,7 @@ export async function streamRound(
   // completed only by the last token): the rest is sent, and counted to the last token.
   if (output.length > streamed.length && output.startsWith(streamed)) {
     const rest = output.slice(streamed.length);
-    emit({ type: 'text', round, delta: rest });
+    onText(rest);
     if (pieces.length > 0) pieces[pieces.length - 1] = `${pieces.at(-1) ?? ''}${rest}`;
   }
   const tokens = pieces.map((text, i) => ({ text, p: result.probabilities[i] ?? Number.NaN }));
