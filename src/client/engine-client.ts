@@ -3,7 +3,15 @@
  * delivers only the messages of current requests (the latest load, image and run), so events
  * of a cancelled or superseded request never reach the UI.
  */
-import type { ModelChoice, EngineRequest, WorkerMessage } from '../protocol/messages.ts';
+import type { ModelChoice, EngineRequest, ErrorInfo, WorkerMessage } from '../protocol/messages.ts';
+
+/** A request answered with `failed`: `info` is the worker's error, its message written for a person. */
+export class EngineRequestError extends Error {
+  override readonly name = 'EngineRequestError';
+  constructor(readonly info: ErrorInfo) {
+    super(info.message);
+  }
+}
 
 export interface RunParams {
   imageId: number;
@@ -33,6 +41,12 @@ export interface EngineClient {
   endConversation(): void;
   /** Cancels the current model load, if any. */
   cancelLoad(): void;
+  /**
+   * The models an OpenAI-compatible server lists (`GET /models`); rejects with an
+   * `EngineRequestError` (a `server-*` code) when the server cannot be asked. Each call is answered
+   * on its own: a later call does not cancel an earlier one.
+   */
+  listServerModels(baseUrl: string, apiKey?: string): Promise<string[]>;
   /** Receives every message of a current request. Returns an unsubscribe function. */
   subscribe(listener: (message: WorkerMessage) => void): () => void;
 }
@@ -50,6 +64,11 @@ export class WorkerEngineClient implements EngineClient {
   };
   private readonly kindOf = new Map<number, RequestKind>();
   private readonly listeners = new Set<(message: WorkerMessage) => void>();
+  /** Requests answered through a promise rather than the listeners, by request id. */
+  private readonly replies = new Map<
+    number,
+    { resolve: (models: string[]) => void; reject: (error: EngineRequestError) => void }
+  >();
 
   constructor(private readonly worker: Pick<Worker, 'postMessage' | 'addEventListener'>) {
     worker.addEventListener('message', (event: MessageEvent<WorkerMessage>) => {
@@ -59,6 +78,13 @@ export class WorkerEngineClient implements EngineClient {
       // A worker that fails to start (e.g. a script that cannot load) fails every open request.
       for (const requestId of Object.values(this.current)) {
         if (requestId === null) continue;
+        this.deliver({
+          type: 'failed',
+          requestId,
+          error: { code: 'internal', message: `The model worker stopped: ${event.message || 'unknown error'}` },
+        });
+      }
+      for (const requestId of [...this.replies.keys()]) {
         this.deliver({
           type: 'failed',
           requestId,
@@ -103,6 +129,19 @@ export class WorkerEngineClient implements EngineClient {
     this.worker.postMessage({ type: 'cancel-load', requestId } satisfies EngineRequest);
   }
 
+  listServerModels(baseUrl: string, apiKey?: string): Promise<string[]> {
+    const requestId = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.replies.set(requestId, { resolve, reject });
+      this.worker.postMessage({
+        type: 'list-server-models',
+        requestId,
+        baseUrl,
+        ...(apiKey === undefined ? {} : { apiKey }),
+      } satisfies EngineRequest);
+    });
+  }
+
   subscribe(listener: (message: WorkerMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -117,6 +156,14 @@ export class WorkerEngineClient implements EngineClient {
   }
 
   private deliver(message: WorkerMessage): void {
+    const reply = this.replies.get(message.requestId);
+    if (reply) {
+      if (message.type === 'server-models') reply.resolve(message.models);
+      else if (message.type === 'failed') reply.reject(new EngineRequestError(message.error));
+      else return;
+      this.replies.delete(message.requestId);
+      return;
+    }
     const kind = this.kindOf.get(message.requestId);
     if (kind === undefined || this.current[kind] !== message.requestId) return;
     for (const listener of this.listeners) listener(message);

@@ -1,8 +1,9 @@
 /**
- * The browser's storage as the storage panel needs it: the files transformers.js cached (Cache
- * Storage, `transformers-cache`), the origin's estimate and persistence.
+ * The browser's storage: as the storage panel needs it (the files transformers.js cached in Cache
+ * Storage, `transformers-cache`, the origin's estimate and persistence), and the small values the
+ * app remembers between visits (localStorage).
  */
-import type { StorageAccess } from './dependencies.ts';
+import type { Preferences, StorageAccess } from './dependencies.ts';
 
 /** The cache transformers.js stores model files in (its `env.cacheKey`). */
 const MODEL_CACHE = 'transformers-cache';
@@ -42,5 +43,39 @@ export function browserStorage(): StorageAccess {
         : null,
     persist: async () =>
       'storage' in navigator && typeof navigator.storage.persist === 'function' ? navigator.storage.persist() : null,
+  };
+}
+
+/** localStorage, or nothing where the browser blocks it (reading `localStorage` itself may throw). */
+export function browserPreferences(): Preferences {
+  const local = (): Storage | null => {
+    try {
+      return window.localStorage;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    get: (key) => {
+      try {
+        return local()?.getItem(key) ?? null;
+      } catch {
+        return null;
+      }
+    },
+    set: (key, value) => {
+      try {
+        local()?.setItem(key, value);
+      } catch {
+        // Full or blocked: the value is kept for this visit only (the store has it).
+      }
+    },
+    remove: (key) => {
+      try {
+        local()?.removeItem(key);
+      } catch {
+        // Blocked: nothing was stored either.
+      }
+    },
   };
 }

@@ -3,7 +3,7 @@
  * What the store needs from the browser, injected so that the store runs (and is tested) in
  * Node, where `URL.createObjectURL` and `location` do not exist.
  */
-import { browserStorage } from './browser-storage.ts';
+import { browserPreferences, browserStorage } from './browser-storage.ts';
 import { modelChoices, type AppModelChoice } from './model-choices.ts';
 
 /** Object URLs for previews and round thumbnails; every URL created is revoked when replaced. */
@@ -22,6 +22,17 @@ export interface StorageAccess {
   persist(): Promise<boolean | null>;
 }
 
+/**
+ * Small values this device keeps between visits (the browser's localStorage). Where storage is
+ * blocked (a private window, a policy), reads answer null and writes do nothing: the app works,
+ * it just forgets.
+ */
+export interface Preferences {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+  remove(key: string): void;
+}
+
 export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
 
 export interface AppDependencies {
@@ -35,6 +46,8 @@ export interface AppDependencies {
   /** The page's URL hash (with its '#'), read for a share link on startup. */
   hash: () => string;
   storage: StorageAccess;
+  /** What the app remembers on this device (the model server's address, and its key when asked to). */
+  preferences: Preferences;
   /** Calls `listener` with the new hash whenever the hash changes (a share link pasted into the address bar). */
   onHashChange: (listener: (hash: string) => void) => void;
 }
@@ -54,6 +67,7 @@ export function browserDependencies(): AppDependencies {
     baseUrl,
     models: modelChoices(),
     storage: browserStorage(),
+    preferences: browserPreferences(),
     hash: () => location.hash,
     onHashChange: (listener) => {
       window.addEventListener('hashchange', () => {

@@ -1,10 +1,10 @@
 /** Fakes for the store's tests: an engine client that records calls, object URLs, fetch. */
-import type { EngineClient, RunParams } from '../client/engine-client.ts';
+import { EngineRequestError, type EngineClient, type RunParams } from '../client/engine-client.ts';
 import type { EngineEvent, RoundUsage, RunResult } from '../engine/events.ts';
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
-import type { DeviceInfo, ModelChoice, WorkerMessage } from '../protocol/messages.ts';
+import type { DeviceInfo, ErrorInfo, ModelChoice, WorkerMessage } from '../protocol/messages.ts';
 import type { AppStore } from './app-state.ts';
-import type { AppDependencies, FetchFn, StorageAccess } from './dependencies.ts';
+import type { AppDependencies, FetchFn, Preferences, StorageAccess } from './dependencies.ts';
 import { TEST_MODEL } from '../engine/model-registry.ts';
 import { modelChoices, type AppModelChoice } from './model-choices.ts';
 import { createAppStore } from './store.ts';
@@ -16,13 +16,16 @@ export type ClientCall =
   | ({ type: 'run'; requestId: number } & RunParams)
   | { type: 'cancel' }
   | { type: 'cancel-load' }
-  | { type: 'end-conversation' };
+  | { type: 'end-conversation' }
+  | { type: 'list-server-models'; baseUrl: string; apiKey?: string };
 
 /** Numbers requests like the real client and records every call. */
 export class FakeEngineClient implements EngineClient {
   readonly calls: ClientCall[] = [];
   private nextId = 1;
   private readonly listeners = new Set<(message: WorkerMessage) => void>();
+  /** Model listings not answered yet, oldest first (see `answerModels`, `failModels`). */
+  private readonly listings: { resolve: (models: string[]) => void; reject: (error: Error) => void }[] = [];
 
   probe(): number {
     const requestId = this.nextId++;
@@ -52,6 +55,20 @@ export class FakeEngineClient implements EngineClient {
   }
   endConversation(): void {
     this.calls.push({ type: 'end-conversation' });
+  }
+  listServerModels(baseUrl: string, apiKey?: string): Promise<string[]> {
+    this.calls.push({ type: 'list-server-models', baseUrl, ...(apiKey === undefined ? {} : { apiKey }) });
+    return new Promise((resolve, reject) => {
+      this.listings.push({ resolve, reject });
+    });
+  }
+  /** Answers the oldest model listing not answered yet, as the worker would. */
+  answerModels(models: string[]): void {
+    this.listings.shift()?.resolve(models);
+  }
+  /** Fails the oldest model listing not answered yet. */
+  failModels(error: ErrorInfo): void {
+    this.listings.shift()?.reject(new EngineRequestError(error));
   }
   subscribe(listener: (message: WorkerMessage) => void): () => void {
     this.listeners.add(listener);
@@ -140,12 +157,25 @@ export class FakeStorage implements StorageAccess {
   };
 }
 
+/** Preferences in memory; `values` is what a real browser would have in localStorage. */
+export class FakePreferences implements Preferences {
+  readonly values = new Map<string, string>();
+  get = (key: string): string | null => this.values.get(key) ?? null;
+  set = (key: string, value: string): void => {
+    this.values.set(key, value);
+  };
+  remove = (key: string): void => {
+    this.values.delete(key);
+  };
+}
+
 export interface Harness {
   store: AppStore;
   client: FakeEngineClient;
   urls: FakeObjectUrls;
   clock: { now: number };
   storage: FakeStorage;
+  preferences: FakePreferences;
   changeHash: (hash: string) => void;
 }
 
@@ -158,6 +188,7 @@ export function createHarness(
   hash = '',
   models: readonly AppModelChoice[] = [TEST_MODEL, ...modelChoices().filter((choice) => choice !== TEST_MODEL)],
   storage = new FakeStorage(),
+  preferences = new FakePreferences(),
 ): Harness {
   const hashListeners: ((hash: string) => void)[] = [];
   const client = new FakeEngineClient();
@@ -170,6 +201,7 @@ export function createHarness(
     baseUrl: BASE_URL,
     models,
     storage,
+    preferences,
     hash: () => hash,
     onHashChange: (listener) => {
       hashListeners.push(listener);
@@ -178,7 +210,7 @@ export function createHarness(
   const changeHash = (next: string): void => {
     for (const listener of hashListeners) listener(next);
   };
-  return { store: createAppStore(client, deps), client, urls, clock, storage, changeHash };
+  return { store: createAppStore(client, deps), client, urls, clock, storage, preferences, changeHash };
 }
 
 export const pngBlob = (): Blob => new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' });

@@ -43,6 +43,9 @@ export function reduceWorkerMessage(state: AppState, message: WorkerMessage, dep
       return runEventReceived(state, message, deps);
     case 'round-image':
       return roundImageReceived(state, message, deps);
+    case 'server-models':
+      // Answered through the promise of `EngineClient.listServerModels`, never through the store.
+      return null;
     case 'failed':
       // Request ids are unique across kinds, so at most one of these matches.
       return modelFailed(state, message) ?? imageFailed(state, message) ?? runFailed(state, message);

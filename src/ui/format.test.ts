@@ -23,8 +23,12 @@ describe('formatBytes: decimal (SI) units, three significant digits', () => {
 describe('the README states the download sizes the app shows', async () => {
   const { readFile } = await import('node:fs/promises');
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-  // The models table: | label (id) | repository | loads | download | budget |
-  const rows = readme.split('\n').filter((line) => /^\| .*\(`[^`]+`/.test(line));
+  // The models table of the Models section: | label (id) | repository | loads | download | budget |
+  const section = readme.slice(
+    readme.indexOf('\n## Models'),
+    readme.indexOf('\n## ', readme.indexOf('\n## Models') + 1),
+  );
+  const rows = section.split('\n').filter((line) => /^\| .*\(`[^`]+`/.test(line));
 
   it('has a row for every model of the registry', () => {
     const ids = rows.map((row) => /\(`([^`]+)`/.exec(row)?.[1]);
