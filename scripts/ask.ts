@@ -1,7 +1,7 @@
 /**
  * `npm run ask -- --image <path|url> --question "<text>" [--question "<follow-up>" …]
  *   [--model <folder|hub id>] [--policy visionthink|confidence|low-only|full-only] [--threshold 0..1]
- *   [--max-visual-tokens N] [--json]`
+ *   [--max-visual-tokens N] [--endpoint <url> --model <name> [--api-key-env VAR]] [--json]`
  *
  * Asks one or more questions about one image with the VisionThink loop, in one conversation: each
  * follow-up sees the questions and answers before it, and only its own turn is prefilled.
@@ -22,6 +22,13 @@ import { MAX_QUESTION_LENGTH } from '../src/engine/visionthink.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS } from '../src/engine/visual-tokens.ts';
 import { openImage } from '../src/node/sharp-image.ts';
 import { loadModelForNode, quietLibraryLogs } from '../src/node/load-model.ts';
+import {
+  QWEN2_5_VL_MAX_PIXELS,
+  QWEN2_5_VL_MIN_PIXELS,
+  ServerBackend,
+  type ServerSettings,
+} from '../src/engine/server/server-backend.ts';
+import { displayAddress } from '../src/engine/server/server-errors.ts';
 
 /** Errors caused by what the person typed or pointed at (exit 2), as opposed to our own failures. */
 const INPUT_ERRORS = new Set([
@@ -36,7 +43,7 @@ const INPUT_ERRORS = new Set([
 ]);
 
 const USAGE =
-  'usage: npm run ask -- --image <path|url> --question "<text>" [--question "<follow-up>" ...] [--model <folder|hub id>] [--policy visionthink|confidence|low-only|full-only] [--threshold 0..1] [--max-visual-tokens N] [--json]';
+  'usage: npm run ask -- --image <path|url> --question "<text>" [--question "<follow-up>" ...] [--model <folder|hub id>] [--endpoint <url> [--api-key-env VAR]] [--policy visionthink|confidence|low-only|full-only] [--threshold 0..1] [--max-visual-tokens N] [--json]';
 
 /** What each policy does, for `--help`. */
 const POLICY_HELP: Record<PolicyId, string> = {
@@ -68,6 +75,17 @@ Options:
       The model: a local model folder, a Hugging Face Hub repository, or the id of one of
       the app's models: ${models}.
       Default: the generated test model (npm run model:test).
+  --endpoint <url>
+      Ask an OpenAI-compatible model server instead of loading a model here: its API's
+      base URL, e.g. http://localhost:8000/v1 (vLLM serving Senqiao/VisionThink-Efficient).
+      --model then names the model as the server lists it (required). The images are sent
+      to that server as lossless PNG data URLs. Default: none (the model runs here).
+  --api-key-env <VAR>
+      With --endpoint: the environment variable that holds the server's API key (the key
+      itself never goes on the command line). Default: no key.
+  --min-pixels <N>, --max-pixels <N>
+      With --endpoint: the server processor's pixel limits per image, so that the visual
+      tokens counted here match the server's. Default: Qwen2.5-VL's, 3136 and 12845056.
   --policy <name>
       When the model sees the full image. Default: the model's own for the app's models
       (confidence for qwen3.5-0.8b and qwen2-vl-2b, which were never trained to ask for it;
@@ -80,7 +98,8 @@ ${policies.join('\n')}
       still gets it), 1 always does. Default: the model's own, else 0.6.
   --max-visual-tokens <N>
       Caps the full-resolution image at N visual tokens (a whole number, 1 or more); savings
-      are measured against that capped image. Default: ${DEFAULT_MAX_VISUAL_TOKENS}.
+      are measured against that capped image. Default: ${DEFAULT_MAX_VISUAL_TOKENS}; with --endpoint,
+      what --max-pixels allows (16384 for Qwen2.5-VL's default).
   --json
       Prints exactly one JSON object (answer, rounds, tokens, transcript) instead of the run
       as it happens. With several questions: {"turns": [one such object per question],
@@ -90,7 +109,8 @@ ${policies.join('\n')}
 
 Exit codes:
   0  every question was answered
-  1  the run failed: the model could not be downloaded or run, a question outgrew the context, or Ctrl+C
+  1  the run failed: the model could not be downloaded or run, the server could not answer,
+     a question outgrew the context, or Ctrl+C
   2  bad input: the image, a question, an option or the model folder; one line on stderr
 A question that fails ends the conversation there: its error is the one line on stderr, and
 --json prints nothing (not even the answers before it).
@@ -100,6 +120,8 @@ Examples:
   npm run ask -- --image https://example.com/chart.png --question "Which bar is highest?" \\
     --model qwen3.5-0.8b --policy full-only --json
   npm run ask -- --image receipt.png --question "Which shop is this?" --question "What is the total?"
+  npm run ask -- --image chart.png --question "Which bar is highest?" \\
+    --endpoint http://localhost:8000/v1 --model Senqiao/VisionThink-Efficient --api-key-env VLLM_KEY
 `;
 }
 
@@ -111,6 +133,10 @@ function parseCommandLine() {
         image: { type: 'string' },
         question: { type: 'string', multiple: true },
         model: { type: 'string' },
+        endpoint: { type: 'string' },
+        'api-key-env': { type: 'string' },
+        'min-pixels': { type: 'string' },
+        'max-pixels': { type: 'string' },
         policy: { type: 'string' },
         threshold: { type: 'string' },
         'max-visual-tokens': { type: 'string' },
@@ -155,7 +181,8 @@ function parseCommandLine() {
       );
     }
   }
-  let maxVisualTokens: number | undefined;
+  const server = values.endpoint === undefined ? null : serverSettings(values);
+  let maxVisualTokens: number | undefined = server ? Math.floor(server.maxPixels / 784) : undefined;
   if (values['max-visual-tokens'] !== undefined) {
     maxVisualTokens = Number(values['max-visual-tokens']);
     if (!/^\d+$/.test(values['max-visual-tokens']) || maxVisualTokens < 1) {
@@ -165,7 +192,53 @@ function parseCommandLine() {
       );
     }
   }
-  return { ...values, image: values.image, questions, policy, threshold, maxVisualTokens };
+  return { ...values, image: values.image, questions, policy, threshold, maxVisualTokens, server };
+}
+
+/** A whole number option of at least `min`, or a readable error. */
+function wholeNumber(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) {
+    throw new InvalidRequestError(
+      'invalid-option',
+      `--${name} must be a whole number of at least ${min}, not "${value}".`,
+    );
+  }
+  return n;
+}
+
+/** The server of `--endpoint`: its model, the key from the environment variable named, its pixel limits. */
+function serverSettings(values: {
+  endpoint?: string;
+  model?: string;
+  'api-key-env'?: string;
+  'min-pixels'?: string;
+  'max-pixels'?: string;
+}): ServerSettings {
+  const baseUrl = values.endpoint ?? '';
+  if (!/^https?:\/\/[^\s/]+/.test(baseUrl)) {
+    throw new InvalidRequestError(
+      'invalid-option',
+      `--endpoint must be an http or https address such as http://localhost:8000/v1, not "${baseUrl}".`,
+    );
+  }
+  if (!values.model) {
+    throw new InvalidRequestError(
+      'invalid-option',
+      '--endpoint needs --model: the model name the server serves (e.g. Senqiao/VisionThink-Efficient).',
+    );
+  }
+  let apiKey: string | undefined;
+  const variable = values['api-key-env'];
+  if (variable !== undefined) {
+    apiKey = process.env[variable];
+    // The key itself is never printed, only the variable's name.
+    if (!apiKey) throw new InvalidRequestError('invalid-option', `--api-key-env names ${variable}, which is not set.`);
+  }
+  const minPixels = wholeNumber('min-pixels', values['min-pixels'], QWEN2_5_VL_MIN_PIXELS, 784);
+  const maxPixels = wholeNumber('max-pixels', values['max-pixels'], QWEN2_5_VL_MAX_PIXELS, minPixels);
+  return { baseUrl, model: values.model, ...(apiKey ? { apiKey } : {}), minPixels, maxPixels };
 }
 
 /** "48 saved (25%)" or "48 more (25%)": visual tokens against the always-full baseline. */
@@ -216,6 +289,14 @@ function eventPrinter(
         return;
       case 'usage': {
         const { usage } = event;
+        if (usage.server) {
+          const { promptTokens, completionTokens, cachedTokens } = usage.server;
+          const cached = cachedTokens === null ? 'cached tokens not reported' : `${cachedTokens} cached`;
+          out(
+            `\n  server: ${promptTokens} prompt tokens (${cached}), ${completionTokens} generated · ${usage.ms.prefill.toFixed(0)} ms to the first token, decode ${usage.ms.decode.toFixed(0)} ms\n`,
+          );
+          return;
+        }
         const cached = usage.promptTokens - usage.prefilledTokens;
         // What a follow-up is for: the conversation before it is not prefilled again.
         const followUp =
@@ -270,9 +351,15 @@ async function main(): Promise<number> {
     controller.abort();
   });
   const image = await openImage(args.image, controller.signal);
-  const model = await loadModelForNode(args.model);
+  const model = args.server
+    ? await ServerBackend.connect(args.server, controller.signal)
+    : await loadModelForNode(args.model);
   const write = (text: string): void => void process.stdout.write(text);
-  const print = eventPrinter(model.source, args.questions, write);
+  const source =
+    model instanceof ServerBackend
+      ? `${model.settings.model} at ${displayAddress(model.settings.baseUrl)}`
+      : model.source;
+  const print = eventPrinter(source, args.questions, write);
   const results: RunResult[] = [];
   let totals: ConversationTotals | undefined;
   // One conversation, so that a follow-up continues on the cache of the questions before it.

@@ -18,7 +18,12 @@ import type { SpentVisualTokens } from '../engine/events.ts';
 import type { ImageSource, PixelImage } from '../engine/image.ts';
 import type { VisionModel } from '../engine/vision-model.ts';
 import { Conversation } from '../engine/conversation.ts';
-import type { DeviceInfo, EngineRequest, ModelChoice, WorkerMessage } from '../protocol/messages.ts';
+import { ServerBackend } from '../engine/server/server-backend.ts';
+import { listModels } from '../engine/server/openai-client.ts';
+import type { BackendInfo, DeviceInfo, EngineRequest, ModelChoice, WorkerMessage } from '../protocol/messages.ts';
+
+/** What answers questions: a model loaded in this worker, or a model server. */
+type Loaded = VisionModel | ServerBackend;
 
 export interface OpenedImage extends ImageSource {
   close(): void;
@@ -61,7 +66,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
    * it under that id). Only work inside the queue reads or replaces it, so a run always gets the
    * model loaded before it was asked, and never waits on a load queued behind it.
    */
-  let current: { model: VisionModel; requestId: number; choice: ModelChoice } | null = null;
+  let current: { model: Loaded; requestId: number; choice: ModelChoice } | null = null;
   const images = new Map<number, OpenedImage>();
   /**
    * The conversation follow-ups continue: what it is about, and the run whose messages its
@@ -69,7 +74,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
    */
   let talk: {
     conversation: Conversation;
-    model: VisionModel;
+    model: Loaded;
     imageId: number;
     policy: string;
     maxVisualTokens: number;
@@ -110,13 +115,23 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     return { ...on, ...platform.deviceFor(on.rung) };
   }
 
-  async function announceLoaded(requestId: number, choice: ModelChoice, loaded: VisionModel): Promise<void> {
+  async function announceLoaded(requestId: number, choice: ModelChoice, loaded: Loaded): Promise<void> {
+    const backend: BackendInfo =
+      loaded instanceof ServerBackend
+        ? {
+            kind: 'server',
+            baseUrl: loaded.settings.baseUrl,
+            model: loaded.settings.model,
+            confidenceUnavailable: loaded.confidenceUnavailable,
+          }
+        : { kind: 'local' };
     platform.post({
       type: 'loaded',
       requestId,
       modelId: choice.id,
       geometry: loaded.geometry,
       device: await described(),
+      backend,
     });
   }
 
@@ -126,7 +141,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
    * the failure is not the device's or no such rung is left.
    */
   function stepDown(error: unknown, choice: ModelChoice): DeviceInfo | null {
-    if (!device || !isDeviceFailure(error)) return null;
+    // A server's failure is never this device's, whatever its message says.
+    if (choice.server || !device || !isDeviceFailure(error)) return null;
     let lower = lowerRung(device.rung);
     while (lower && platform.loadsAlike?.(choice, device.rung, lower)) lower = lowerRung(lower);
     return lower ? platform.deviceFor(lower) : null;
@@ -160,7 +176,9 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     choice: ModelChoice,
     runRequestId: number | null,
     signal?: AbortSignal,
-  ): Promise<VisionModel> {
+  ): Promise<Loaded> {
+    // A server is checked, not loaded: nothing downloads and no device can fail.
+    if (choice.server) return ServerBackend.connect(choice.server, signal);
     for (;;) {
       const on = await currentDevice();
       try {
@@ -216,7 +234,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
    * After the device failed during run `runRequestId`: reloads the current model one rung lower
    * (inside the queue the run holds). Returns the new model, or null when there is no lower rung.
    */
-  async function reloadLower(runRequestId: number, error: unknown): Promise<VisionModel | null> {
+  async function reloadLower(runRequestId: number, error: unknown): Promise<Loaded | null> {
     if (!current) return null;
     const next = stepDown(error, current.choice);
     if (!next) return null;
@@ -233,6 +251,16 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     } catch (reloadError) {
       fail(requestId, reloadError);
       throw reloadError;
+    }
+  }
+
+  /** Lists a server's models; network only, so it does not wait for runs in the queue. */
+  async function listServerModels(requestId: number, baseUrl: string, apiKey: string | undefined): Promise<void> {
+    try {
+      const models = await listModels({ baseUrl, ...(apiKey ? { apiKey } : {}) });
+      platform.post({ type: 'server-models', requestId, models });
+    } catch (error) {
+      fail(requestId, error);
     }
   }
 
@@ -265,9 +293,9 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         const image = images.get(request.imageId);
         if (!image) throw new InvalidImageError('The image is no longer available; please choose it again.');
         if (!current) throw new ModelLoadError('model-missing', 'No model is loaded yet: load one, then ask again.');
-        let ready: VisionModel = current.model;
+        let ready: Loaded = current.model;
         const { choice } = current;
-        const startConversation = async (model: VisionModel): Promise<NonNullable<typeof talk>> => {
+        const startConversation = async (model: Loaded): Promise<NonNullable<typeof talk>> => {
           await endConversation();
           // Every resampled image is exactly what the model sees in that round, sent with the
           // run that asked for it (a follow-up may show the full image too).
@@ -382,6 +410,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         return;
       case 'end-conversation':
         return enqueue(endConversation);
+      case 'list-server-models':
+        return listServerModels(request.requestId, request.baseUrl, request.apiKey);
       default: {
         const unknown: never = request;
         throw new Error(`Unknown request ${JSON.stringify(unknown)}`);

@@ -79,6 +79,11 @@ export class ServerBackend implements Backend {
     return new ServerThread(this, options.policy);
   }
 
+  /** Nothing to free here: the server keeps (and evicts) its own cache. */
+  async dispose(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /**
    * Streams one completion of `messages`. Token log-probabilities are asked for whenever the server
    * returns them, under every policy, so a round's confidence is reported as the local backend
