@@ -142,7 +142,10 @@ function modelIds(text: string): string[] | null {
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null || !('data' in value) || !Array.isArray(value.data)) return null;
+  if (typeof value !== 'object' || value === null || !('data' in value)) return null;
+  // Ollama with no model pulled yet sends `"data": null` (a nil Go slice).
+  if (value.data === null) return [];
+  if (!Array.isArray(value.data)) return null;
   const ids: string[] = [];
   for (const model of value.data as unknown[]) {
     if (typeof model !== 'object' || model === null || !('id' in model) || typeof model.id !== 'string') return null;
