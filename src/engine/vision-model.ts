@@ -474,6 +474,68 @@ export class VisionModel {
     this.prefixes.clear();
     await this.model.dispose();
   }
+
+  /**
+   * A whole conversation as a model server receives it: `messages` rendered by the model's own
+   * chat template, then tokenised with `images` in the order of the template's image slots. Each
+   * image goes through the image processor on its own, as Hugging Face's processors take several
+   * images (transformers.js's would read two images as the frames of one video), and its
+   * placeholder is expanded to its visual tokens exactly as `encodeTurn` expands one image's.
+   * Each image comes back with its pixels, its grid and where its tokens lie in `ids`.
+   */
+  async encodeChat(
+    messages: ChatMessage[],
+    images: readonly PixelImage[],
+    options: { addGenerationPrompt: boolean; templateKwargs: Readonly<Record<string, unknown>> },
+  ): Promise<{
+    text: string;
+    ids: bigint[];
+    images: { pixelValues: Tensor; grid: [bigint, bigint, bigint]; start: number; end: number }[];
+  }> {
+    const text: unknown = this.tokenizer.apply_chat_template(messages, {
+      ...options.templateKwargs,
+      tokenize: false,
+      add_generation_prompt: options.addGenerationPrompt,
+    });
+    if (typeof text !== 'string')
+      throw new ModelLoadError('model-invalid', `The chat template of "${this.source}" did not produce text.`);
+    const imageToken = (this.processor.constructor as { image_token?: string }).image_token ?? '<|image_pad|>';
+    const slots = text.split(imageToken).length - 1;
+    const imageProcessor = this.processor.image_processor;
+    if (slots !== images.length || (images.length > 0 && (!imageProcessor || this.imageToken === null))) {
+      throw new ModelLoadError(
+        'model-invalid',
+        `The chat template of "${this.source}" placed ${slots} image${slots === 1 ? '' : 's'} for the ${images.length} in the messages.`,
+      );
+    }
+    const merge = Number((imageProcessor?.config as { merge_size?: unknown } | undefined)?.merge_size ?? 2);
+    const processed: { pixelValues: Tensor; grid: [bigint, bigint, bigint] }[] = [];
+    for (const image of images) {
+      const raw = new RawImage(image.data, image.width, image.height, image.channels);
+      const inputs = (await imageProcessor?.(raw)) as { pixel_values: Tensor; image_grid_thw: Tensor };
+      const [t = 0n, h = 0n, w = 0n] = Array.from(inputs.image_grid_thw.data as BigInt64Array);
+      processed.push({ pixelValues: inputs.pixel_values, grid: [t, h, w] });
+    }
+    let index = 0;
+    const expanded = text.replaceAll(imageToken, () => {
+      const [t = 0n, h = 0n, w = 0n] = processed[index++]?.grid ?? [];
+      return imageToken.repeat(Number(t * h * w) / merge ** 2);
+    });
+    const ids = this.encodeText(expanded);
+    // Each image's run of image tokens, in order (the runs are separated by its vision markers).
+    const spans: { start: number; end: number }[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] !== this.imageToken) continue;
+      const start = i;
+      while (ids[i] === this.imageToken) i++;
+      spans.push({ start, end: i });
+    }
+    return {
+      text,
+      ids,
+      images: processed.map((image, i) => ({ ...image, start: spans[i]?.start ?? -1, end: spans[i]?.end ?? -1 })),
+    };
+  }
 }
 
 const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
