@@ -1,0 +1,107 @@
+/**
+ * The peer's test controls, which are not part of the OpenAI API: failures injected into the next
+ * chat completions (`POST /_peer/inject`), and the log of the requests received (`GET /_peer/log`),
+ * which says where images went without recording them (nor any key). `POST /_peer/reset` clears
+ * both. They need no key and send no CORS headers: tests drive them from Node.
+ */
+
+/** The failures a test can ask for; each is what some real server or proxy does. */
+export const FAILURES = [
+  /** 401 with vLLM's body for a wrong key (CORS headers kept, so a page can read it). */
+  'unauthorized',
+  /** 403, as a proxy in front of the server answers. */
+  'forbidden',
+  /** 404 "The model `x` does not exist." */
+  'unknown-model',
+  /** 413, as a proxy with a body limit answers. */
+  'too-large',
+  /** 429 with Retry-After. */
+  'rate-limited',
+  /** 503 with Retry-After. */
+  'unavailable',
+  /** Streams `afterTokens` tokens, then destroys the connection. */
+  'cut',
+  /** Streams `afterTokens` tokens, then an event whose data is not JSON, then ends the stream. */
+  'malformed',
+  /** 200 with an HTML page: some other kind of server at the address. */
+  'non-openai',
+  /** Answers normally but without CORS headers, so a page cannot read the answer. */
+  'no-cors',
+] as const;
+export type FailureKind = (typeof FAILURES)[number];
+
+export interface Injection {
+  failure: FailureKind;
+  /** How many more chat completions it applies to. */
+  times: number;
+  /** Seconds for Retry-After (429 and 503); null sends none. */
+  retryAfter: number | null;
+  /** Tokens streamed before `cut` or `malformed` strikes. */
+  afterTokens: number;
+}
+
+/** One request as `GET /_peer/log` reports it. */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  /** The Origin header (null without one): which page sent it. */
+  origin: string | null;
+  /** Image parts in a chat request's messages. */
+  imageParts: number;
+  bodyBytes: number;
+  /** Whether an Authorization header came with it (the key itself is never recorded). */
+  authorization: boolean;
+}
+
+export class PeerControls {
+  #injections: Injection[] = [];
+  #log: LoggedRequest[] = [];
+
+  /** Queues an injection from the body of `POST /_peer/inject`; the message of a bad one is for a person. */
+  inject(body: unknown): Injection {
+    if (typeof body !== 'object' || body === null) throw new Error('The body must be a JSON object.');
+    const { failure, times = 1, retryAfter = 1, afterTokens = 2 } = body as Record<string, unknown>;
+    if (!FAILURES.includes(failure as FailureKind))
+      throw new Error(`\`failure\` must be one of: ${FAILURES.join(', ')}.`);
+    if (!Number.isInteger(times) || (times as number) < 1) throw new Error('`times` must be a whole number from 1.');
+    if (retryAfter !== null && (typeof retryAfter !== 'number' || retryAfter < 0))
+      throw new Error('`retryAfter` must be a number of seconds, or null for no Retry-After header.');
+    if (!Number.isInteger(afterTokens) || (afterTokens as number) < 0)
+      throw new Error('`afterTokens` must be a whole number from 0.');
+    const injection: Injection = {
+      failure: failure as FailureKind,
+      times: times as number,
+      retryAfter,
+      afterTokens: afterTokens as number,
+    };
+    this.#injections.push(injection);
+    return injection;
+  }
+
+  /** The failure for the chat completion arriving now (null when none is due); counts it as applied. */
+  takeFailure(): Injection | null {
+    const next = this.#injections[0];
+    if (!next) return null;
+    next.times -= 1;
+    if (next.times === 0) this.#injections.shift();
+    return { ...next };
+  }
+
+  record(entry: LoggedRequest): void {
+    this.#log.push(entry);
+  }
+
+  get log(): readonly LoggedRequest[] {
+    return this.#log;
+  }
+
+  /** Clears the injections and the log. */
+  reset(): void {
+    this.#injections = [];
+    this.#log = [];
+  }
+}
+
+/** The page `non-openai` answers with: what a web server that is not a model server sends. */
+export const NOT_AN_API_PAGE =
+  '<!doctype html>\n<html><head><title>Welcome</title></head><body><h1>It works!</h1><p>This is not an OpenAI-compatible API.</p></body></html>\n';
