@@ -13,6 +13,7 @@ import type { ModelSlice } from './model-slice.ts';
 import type { RunSlice } from './run-slice.ts';
 import type { SamplesSlice } from './samples-slice.ts';
 import type { SessionSlice } from './session-slice.ts';
+import type { ServerSlice } from './server-slice.ts';
 import type { SettingsSlice } from './settings-slice.ts';
 import type { ShareSlice } from './share-slice.ts';
 import type { StorageSlice } from './storage-slice.ts';
@@ -29,6 +30,7 @@ export type AppState = ModelSlice &
   ImageSlice &
   SamplesSlice &
   SettingsSlice &
+  ServerSlice &
   RunSlice &
   ConversationSlice &
   SessionSlice &

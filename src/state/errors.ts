@@ -22,6 +22,8 @@ export interface AppError {
   message: string;
   /** Order of appearance across the whole app (higher is newer). */
   seq: number;
+  /** How long a busy server asked to wait before trying again. */
+  retryAfterSeconds?: number;
 }
 
 /** A failure of a page-side step, with the code and message the UI shows. */
@@ -40,9 +42,14 @@ export function newError(
   state: { errorSeq: number },
   code: AppErrorCode,
   message: string,
+  extra: { retryAfterSeconds?: number } = {},
 ): { error: AppError; errorSeq: number } {
   const seq = state.errorSeq + 1;
-  return { error: { code, message, seq }, errorSeq: seq };
+  const wait = extra.retryAfterSeconds;
+  return {
+    error: { code, message, seq, ...(wait !== undefined && wait > 0 ? { retryAfterSeconds: wait } : {}) },
+    errorSeq: seq,
+  };
 }
 
 /** For a `switch` that must handle every variant. */

@@ -10,6 +10,12 @@ export type AppModelChoice = ModelEntry;
 
 export const TEST_MODEL_ID = TEST_MODEL.id;
 
+/**
+ * The model id of the Server source: an OpenAI-compatible server answers instead of a model in
+ * this browser (its address and model come from the server form, see server-slice.ts).
+ */
+export const SERVER_MODEL_ID = 'server';
+
 /** The choices, the default first. */
 export function modelChoices(): readonly AppModelChoice[] {
   return MODEL_REGISTRY;

@@ -1,13 +1,13 @@
 /** The model: which one, loading progress per file, the device it runs on, its image geometry. */
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
 import type { Rung } from '../engine/device-ladder.ts';
-import type { DeviceInfo, WorkerMessage } from '../protocol/messages.ts';
+import type { BackendInfo, DeviceInfo, WorkerMessage } from '../protocol/messages.ts';
 import type { AppState, Slice, SliceContext, StateChange } from './app-state.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { newError, type AppError } from './errors.ts';
 import { probeDownloadBytes } from './download-size.ts';
-import { isBundled, TEST_MODEL_ID, toModelChoice, type AppModelChoice } from './model-choices.ts';
-import { clampBudget } from './settings-slice.ts';
+import { isBundled, SERVER_MODEL_ID, TEST_MODEL_ID, toModelChoice, type AppModelChoice } from './model-choices.ts';
+import { budgetLimits, clampBudget } from './settings-slice.ts';
 import { isStored } from './storage-slice.ts';
 
 /**
@@ -26,6 +26,7 @@ export interface FileProgress {
 
 export interface ModelState {
   choices: readonly AppModelChoice[];
+  /** A registry model's id, or `SERVER_MODEL_ID` for a model server (which loads on Connect only). */
   selectedId: string;
   status: ModelStatus;
   /** The load request the store waits for. */
@@ -35,6 +36,8 @@ export interface ModelState {
   device: DeviceInfo | null;
   /** The loaded model's image settings (for the budget preview). */
   geometry: ImageGeometry | null;
+  /** Which backend answers the loaded model (this browser or a server); null before the first load. */
+  backend: BackendInfo | null;
   startedAt: number | null;
   /** How long the last successful load took. */
   loadMs: number | null;
@@ -119,9 +122,32 @@ export const createModelSlice =
       else set({ model: { ...state.model, status: 'confirm' } });
     };
 
-    /** Makes `id` the model: loads it, or looks for it in the cache first; a load in progress is cancelled. */
+    /**
+     * Makes `id` the model: loads it, or looks for it in the cache first; a load in progress is
+     * cancelled. The server source loads nothing until the person connects.
+     */
     const switchTo = (id: string): void => {
       const { model } = get();
+      if (id === SERVER_MODEL_ID) {
+        if (model.status === 'loading') client.cancelLoad();
+        set((state) => ({
+          model: {
+            ...state.model,
+            selectedId: id,
+            status: 'idle',
+            requestId: null,
+            files: [],
+            sizes: {},
+            geometry: null,
+            error: null,
+            progressAt: null,
+            fallback: null,
+            resumeQuestion: null,
+            pendingSwitch: null,
+          },
+        }));
+        return;
+      }
       const choice = model.choices.find((candidate) => candidate.id === id);
       if (!choice) return;
       if (model.status === 'loading') client.cancelLoad();
@@ -149,6 +175,7 @@ export const createModelSlice =
         files: [],
         device: null,
         geometry: null,
+        backend: null,
         startedAt: null,
         loadMs: null,
         error: null,
@@ -162,6 +189,10 @@ export const createModelSlice =
       },
       loadModel: () => {
         const { model } = get();
+        if (model.selectedId === SERVER_MODEL_ID) {
+          get().connectServer();
+          return;
+        }
         const choice = model.choices.find((candidate) => candidate.id === model.selectedId);
         if (!choice) {
           set((state) => {
@@ -194,7 +225,7 @@ export const createModelSlice =
       selectModel: (id) => {
         const { model } = get();
         const choice = model.choices.find((candidate) => candidate.id === id);
-        if (!choice) return;
+        if (!choice && id !== SERVER_MODEL_ID) return;
         const settled = model.status !== 'error' && model.status !== 'idle' && model.status !== 'cancelled';
         if (id === model.selectedId && settled) {
           set((state) => ({ model: { ...state.model, pendingSwitch: null } }));
@@ -337,14 +368,21 @@ export function modelLoaded(state: AppState, message: Message<'loaded'>, deps: A
   const tooLate = state.model.requestId === message.requestId && state.model.status === 'cancelled';
   if (!isCurrent(state, message.requestId) && !tooLate) return null;
   const { startedAt } = state.model;
-  // The model's default budget for this device, unless the person chose one.
+  const backend = message.backend ?? { kind: 'local' };
+  // The model's default budget for this device, unless the person chose one; a server's is its
+  // own cap (its max pixels in visual tokens), as it would resize the image itself.
   const choice = state.model.choices.find((candidate) => candidate.id === message.modelId);
+  const modelDefault =
+    backend.kind === 'server'
+      ? budgetLimits(message.geometry).max
+      : choice?.defaultBudget[message.device.kind === 'wasm' ? 'cpu' : 'gpu'];
   return {
     model: {
       ...state.model,
       status: 'ready',
       device: message.device,
       geometry: message.geometry,
+      backend,
       loadMs: startedAt === null ? null : deps.now() - startedAt,
       error: null,
       // Nothing downloads any more: a choice that waited for the download is free to be made again.
@@ -353,9 +391,7 @@ export function modelLoaded(state: AppState, message: Message<'loaded'>, deps: A
     settings: {
       ...state.settings,
       maxVisualTokens: clampBudget(
-        state.settings.budgetChosen || !choice
-          ? state.settings.maxVisualTokens
-          : choice.defaultBudget[message.device.kind === 'wasm' ? 'cpu' : 'gpu'],
+        state.settings.budgetChosen || modelDefault === undefined ? state.settings.maxVisualTokens : modelDefault,
         message.geometry,
       ),
     },
@@ -374,6 +410,6 @@ export function modelFailed(state: AppState, message: Message<'failed'>): StateC
   if (state.model.status === 'cancelled' || message.error.code === 'aborted') {
     return { model: { ...state.model, status: 'cancelled', error: null, pendingSwitch: null } };
   }
-  const { error, errorSeq } = newError(state, message.error.code, message.error.message);
+  const { error, errorSeq } = newError(state, message.error.code, message.error.message, message.error);
   return { errorSeq, model: { ...state.model, status: 'error', error, pendingSwitch: null } };
 }

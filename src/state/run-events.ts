@@ -95,7 +95,7 @@ function reduceRunEvent(state: AppState, event: EngineEvent, deps: AppDependenci
           session: addStopped(state.session, spent),
         };
       }
-      const { error, errorSeq } = newError(state, event.error.code, event.error.message);
+      const { error, errorSeq } = newError(state, event.error.code, event.error.message, event.error);
       return {
         errorSeq,
         run: { ...run, status: 'error', stopping: false, error, spent, elapsedMs },
@@ -133,7 +133,7 @@ export function roundImageReceived(
 /** `failed` for the run request (the worker stopped): the run ends with the error; question and image stay. */
 export function runFailed(state: AppState, message: Message<'failed'>): StateChange {
   if (state.run.requestId !== message.requestId || state.run.status !== 'running') return null;
-  const { error, errorSeq } = newError(state, message.error.code, message.error.message);
+  const { error, errorSeq } = newError(state, message.error.code, message.error.message, message.error);
   return { errorSeq, run: { ...state.run, status: 'error', stopping: false, error } };
 }
 

@@ -14,6 +14,7 @@ import type { AppDependencies } from './dependencies.ts';
 import { newError, type AppError } from './errors.ts';
 import { selectPolicy, selectThreshold } from './settings-slice.ts';
 import { conversationForAsk, selectFollowUp } from './conversation-slice.ts';
+import { SERVER_MODEL_ID } from './model-choices.ts';
 
 export type RunStatus = 'idle' | 'running' | 'done' | 'stopped' | 'error';
 export type RunPhase = Extract<EngineEvent, { type: 'phase' }>['phase'];
@@ -123,9 +124,19 @@ const MODEL_BLOCKERS: Readonly<Record<AppState['model']['status'], string | null
   ready: null,
 };
 
+/** The same for the model server, which loads when the person connects. */
+const SERVER_BLOCKERS: Readonly<Record<AppState['model']['status'], string | null>> = {
+  ...MODEL_BLOCKERS,
+  idle: 'Connect to the model server first (Settings, under Model).',
+  loading: 'Connecting to the model server…',
+  error: 'The model server could not be used: retry, check its settings, or choose another model.',
+  cancelled: 'Connecting was cancelled: connect again, or choose another model.',
+};
+
 /** Why a question cannot be asked now, for people; null when it can. */
 export function askBlocker(state: AppState): string | null {
-  const model = MODEL_BLOCKERS[state.model.status];
+  const blockers = state.model.selectedId === SERVER_MODEL_ID ? SERVER_BLOCKERS : MODEL_BLOCKERS;
+  const model = blockers[state.model.status];
   if (model !== null) return model;
   if (state.image.pending) return 'The image is still opening.';
   if (!state.image.current) return 'Choose an image first: drop one, paste one, pick a file or a sample.';

@@ -16,6 +16,7 @@ import { askBlocker, type RunState } from './run-slice.ts';
 import type { SessionState } from './session-slice.ts';
 import { budgetLimits } from './settings-slice.ts';
 import { isStored } from './storage-slice.ts';
+import { selectModelSource } from './server-selectors.ts';
 
 /** Whether a question interrupted for a fallback download will be asked again (its image is still shown). */
 export function selectResumesQuestion(state: AppState): boolean {
@@ -130,8 +131,17 @@ export const selectModelOptions = memoSelector(
   },
 );
 
-/** "WebGPU (f16) — <adapter>", "WebGPU — <adapter>" or "WASM, N threads"; null before the worker has said. */
+/**
+ * Where answers come from: "WebGPU (f16) — <adapter>", "WebGPU — <adapter>" or "WASM, N threads"
+ * (null before the worker has said), or for a model server "Server: <model> at <host>".
+ */
 export function selectDeviceLabel(state: AppState): string | null {
+  const source = selectModelSource(state);
+  if (source.kind === 'server') {
+    if (source.status === 'connected') return `Server: ${source.model ?? 'a model'} at ${source.host ?? 'the server'}`;
+    if (source.status === 'connecting') return `Server: connecting to ${source.host ?? 'the server'}…`;
+    return 'Server: not connected';
+  }
   const { device } = state.model;
   if (!device) return null;
   if (device.kind === 'webgpu') return `WebGPU${device.rung === 'webgpu-f16' ? ' (f16)' : ''} — ${device.description}`;

@@ -7,7 +7,7 @@ import { checkThreshold, DEFAULT_CONFIDENCE_THRESHOLD } from '../engine/confiden
 import { DEFAULT_POLICY, isPolicyId, POLICIES, type PolicyId } from '../engine/policies.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, type ImageGeometry } from '../engine/visual-tokens.ts';
 import type { AppState, Slice } from './app-state.ts';
-import type { AppModelChoice } from './model-choices.ts';
+import { SERVER_MODEL_ID, type AppModelChoice } from './model-choices.ts';
 
 export interface SettingsState {
   /** The policy chosen; used once `policyChosen` (see {@link selectPolicy}). */
@@ -92,10 +92,35 @@ function selectedEntry(state: AppState) {
   return state.model.choices.find((choice) => choice.id === state.model.selectedId);
 }
 
-/** The policy a question runs with: the one chosen, else the selected model's default. */
-export function selectPolicy(state: AppState): PolicyId {
+/** The policy chosen, else the selected model's default (whether or not the model can run it). */
+function wantedPolicy(state: AppState): PolicyId {
   if (state.settings.policyChosen) return state.settings.policy;
   return selectedEntry(state)?.defaultPolicy ?? DEFAULT_POLICY;
+}
+
+/**
+ * Why the `confidence` policy cannot run now (a connected server that gives no token
+ * probabilities), in the worker's words; null when it can.
+ */
+export function selectConfidenceUnavailable(state: AppState): string | null {
+  const { backend, selectedId } = state.model;
+  return selectedId === SERVER_MODEL_ID && backend?.kind === 'server' ? backend.confidenceUnavailable : null;
+}
+
+/**
+ * The policy a question runs with: the one chosen, else the selected model's default; `confidence`
+ * where the server cannot run it becomes `visionthink` (see {@link selectPolicyFallback}).
+ */
+export function selectPolicy(state: AppState): PolicyId {
+  const wanted = wantedPolicy(state);
+  return wanted === 'confidence' && selectConfidenceUnavailable(state) !== null ? 'visionthink' : wanted;
+}
+
+/** The policy chosen that cannot run on this server and why, when {@link selectPolicy} falls back; else null. */
+export function selectPolicyFallback(state: AppState): { wanted: PolicyId; reason: string } | null {
+  const wanted = wantedPolicy(state);
+  const reason = selectConfidenceUnavailable(state);
+  return wanted === 'confidence' && reason !== null ? { wanted, reason } : null;
 }
 
 /** The `confidence` policy's threshold: the one chosen, else the selected model's. */
@@ -111,5 +136,13 @@ export function selectThreshold(state: AppState): number {
 export function selectDefaultPolicyWhy(
   state: AppState,
 ): Pick<AppModelChoice, 'defaultPolicy' | 'defaultPolicyWhy'> | null {
+  if (state.model.selectedId === SERVER_MODEL_ID) return SERVER_DEFAULT_POLICY;
   return selectedEntry(state) ?? null;
 }
+
+/** A server is there to serve the released VisionThink checkpoints, which ask for the full image themselves. */
+const SERVER_DEFAULT_POLICY: Pick<AppModelChoice, 'defaultPolicy' | 'defaultPolicyWhy'> = {
+  defaultPolicy: DEFAULT_POLICY,
+  defaultPolicyWhy:
+    'A server usually runs a released VisionThink model (such as Senqiao/VisionThink-Efficient), trained to ask for the full image itself.',
+};

@@ -8,7 +8,11 @@ import {
   type ShareValues,
 } from './share-link.ts';
 
-const RULES = { modelIds: ['visionthink-test', 'other-model'], budget: { min: 4, max: 1280 } };
+const RULES = {
+  modelIds: ['visionthink-test', 'other-model', 'server'],
+  serverModelId: 'server',
+  budget: { min: 4, max: 1280 },
+};
 const parse = (hash: string) => parseShareLink(hash, RULES);
 
 describe('share links', () => {
@@ -183,5 +187,31 @@ describe('share links', () => {
   it('survives malformed percent-encoding', () => {
     expect(parse('#question=%E0%A4%A&policy=low-only').values).toEqual({ question: '\uFFFD%A', policy: 'low-only' });
     expect(parse('#%ZZ=1&policy=%zz').ignored).toEqual(['Resolution policy: “%zz” is not a known policy.']);
+  });
+
+  it('carries a model server’s address and model, checked, and names the server as the model', () => {
+    const values: ShareValues = {
+      model: 'server',
+      serverUrl: 'https://gpu.example:8443/v1',
+      serverModel: 'Senqiao/VisionThink-Efficient',
+      policy: 'visionthink',
+    };
+    const hash = encodeShareLink(values);
+    expect(hash).toBe(
+      '#model=server&server=https%3A%2F%2Fgpu.example%3A8443%2Fv1&server-model=Senqiao%2FVisionThink-Efficient&policy=visionthink',
+    );
+    expect(parse(hash)).toEqual({ values, ignored: [] });
+    // A server without `model=server` still names the server; a trailing slash is dropped.
+    expect(parse('#server=http://localhost:8000/v1/').values).toEqual({
+      model: 'server',
+      serverUrl: 'http://localhost:8000/v1',
+    });
+    expect(parse('#server=file:///etc/passwd&server-model=%01x').ignored).toEqual([
+      'Model server: “file:///etc/passwd” cannot be used: only http:// and https:// servers can be used, not “file:”.',
+      'Model on the server: “�x” cannot be used: the name contains control characters.',
+    ]);
+    expect(parse('#server=http://me:secret@gpu.example/v1').ignored).toEqual([
+      'Model server: the address cannot be used: put the API key in its own field below, not in the address.',
+    ]);
   });
 });

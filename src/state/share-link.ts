@@ -5,6 +5,7 @@
  * (never shown as HTML; the UI renders these strings as text).
  */
 import { isPolicyId, type PolicyId } from '../engine/policies.ts';
+import { checkServerModel, checkServerUrl } from './server-form.ts';
 
 /** A gallery sample (by id) or an http(s) address; local files are never put into a link. */
 export type SharedImage = { kind: 'sample'; sampleId: string } | { kind: 'url'; url: string };
@@ -18,6 +19,10 @@ export interface ShareValues {
   budget?: number;
   question?: string;
   image?: SharedImage;
+  /** The model server's base URL (with `model` `server`); never its API key. */
+  serverUrl?: string;
+  /** The model's name on that server. */
+  serverModel?: string;
 }
 
 export interface ParsedShareLink {
@@ -28,7 +33,9 @@ export interface ParsedShareLink {
 
 /** What a parsed link is checked against. */
 export interface ShareLinkRules {
+  /** The models a link may name; `serverModelId` among them names the model server. */
   modelIds: readonly string[];
+  serverModelId: string;
   budget: { min: number; max: number };
 }
 
@@ -40,12 +47,24 @@ const MAX_SAMPLE_ID_LENGTH = 128;
 const QUOTE_LENGTH = 60;
 
 /** The keys of a link; anything else in the hash is not ours and is ignored without a notice. */
-const KEYS = ['model', 'policy', 'threshold', 'budget', 'question', 'sample', 'image'] as const;
+const KEYS = [
+  'model',
+  'server',
+  'server-model',
+  'policy',
+  'threshold',
+  'budget',
+  'question',
+  'sample',
+  'image',
+] as const;
 type Key = (typeof KEYS)[number];
 const isKey = (key: string): key is Key => (KEYS as readonly string[]).includes(key);
 
 const LABELS: Record<Key, string> = {
   model: 'Model',
+  server: 'Model server',
+  'server-model': 'Model on the server',
   policy: 'Resolution policy',
   threshold: 'Confidence threshold',
   budget: 'Budget',
@@ -67,6 +86,12 @@ function quote(value: string): string {
   return `“${visible.length > QUOTE_LENGTH ? `${visible.slice(0, QUOTE_LENGTH)}…` : visible}”`;
 }
 
+/** A sentence continued after a colon ("…: the address needs …"), without its full stop. */
+function lowerFirst(sentence: string): string {
+  const trimmed = sentence.replace(/\.$/, '');
+  return trimmed.charAt(0).toLowerCase() + trimmed.slice(1);
+}
+
 /**
  * The hash (with its '#') of a link that carries `values`. Keys come in a fixed order so that the
  * same state always gives the same link.
@@ -74,6 +99,8 @@ function quote(value: string): string {
 export function encodeShareLink(values: ShareValues): string {
   const params = new URLSearchParams();
   if (values.model !== undefined) params.set('model', values.model);
+  if (values.serverUrl !== undefined) params.set('server', values.serverUrl);
+  if (values.serverModel !== undefined && values.serverModel !== '') params.set('server-model', values.serverModel);
   if (values.policy !== undefined) params.set('policy', values.policy);
   if (values.threshold !== undefined) params.set('threshold', String(values.threshold));
   if (values.budget !== undefined) params.set('budget', String(values.budget));
@@ -100,6 +127,20 @@ function check(
       if (!rules.modelIds.includes(value)) return `${quote(value)} is not one of the models this app offers`;
       values.model = value;
       return null;
+    case 'server': {
+      const checked = checkServerUrl(value);
+      // An address with a password in it is not repeated on the page.
+      const shown = /^[^/]*\/\/[^/]*@/.test(value) ? 'the address' : quote(value);
+      if ('error' in checked) return `${shown} cannot be used: ${lowerFirst(checked.error)}`;
+      values.serverUrl = checked.url;
+      return null;
+    }
+    case 'server-model': {
+      const checked = checkServerModel(value);
+      if ('error' in checked) return `${quote(value)} cannot be used: ${lowerFirst(checked.error)}`;
+      values.serverModel = checked.model;
+      return null;
+    }
     case 'policy':
       if (!isPolicyId(value)) return `${quote(value)} is not a known policy`;
       values.policy = value;
@@ -177,6 +218,15 @@ export function parseShareLink(hash: string, rules: ShareLinkRules): ParsedShare
       address = image;
     });
     if (problem !== null) ignored.push(`${LABELS[key]}: ${problem}.`);
+  }
+  const namesServer = values.serverUrl !== undefined || values.serverModel !== undefined;
+  if (namesServer && values.model !== undefined && values.model !== rules.serverModelId) {
+    // A model in this browser sends nothing anywhere: it wins over the server.
+    ignored.push(`${LABELS.server}: the link also names a model that runs in this browser, which is used instead.`);
+    delete values.serverUrl;
+    delete values.serverModel;
+  } else if (namesServer) {
+    values.model = rules.serverModelId;
   }
   if (address !== undefined) {
     // Both kinds of image: the sample wins (it is known to work), the address is dropped.

@@ -10,6 +10,8 @@ import type { AppState, Slice } from './app-state.ts';
 import { budgetLimits, selectPolicy, selectThreshold } from './settings-slice.ts';
 import { encodeShareLink, parseShareLink, type ShareValues } from './share-link.ts';
 import { selectFirstQuestion } from './conversation-slice.ts';
+import { SERVER_MODEL_ID } from './model-choices.ts';
+import { serverUrlOf } from './server-form.ts';
 
 export interface ShareState {
   /** What the last link applied had to ignore, one readable line each; empty: nothing to say. */
@@ -19,8 +21,9 @@ export interface ShareState {
 export interface ShareSlice {
   share: ShareState;
   /**
-   * Applies the link in `hash`: model, policy, budget, question and image, each only when it
-   * passes its check. Never starts a run. Resolves when the image (if any) has been requested.
+   * Applies the link in `hash`: model (or model server), policy, budget, question and image, each
+   * only when it passes its check. Never starts a run, and never sends anything to a model server
+   * (the person connects). Resolves when the image (if any) has been requested.
    */
   applyShareLink: (hash: string) => Promise<void>;
   dismissShareNotice: () => void;
@@ -33,11 +36,28 @@ function sharedImage(state: AppState): ShareValues['image'] {
   return address.kind === 'sample' ? { kind: 'sample', sampleId: address.sampleId } : { kind: 'url', url: address.url };
 }
 
+/**
+ * The model server of a link to the current state: the address and model connected to, else those
+ * in the form (when the address can be used). Never the API key.
+ */
+function sharedServer(state: AppState): Pick<ShareValues, 'serverUrl' | 'serverModel'> {
+  if (state.model.selectedId !== SERVER_MODEL_ID) return {};
+  const { target, fields } = state.server;
+  const connected = state.model.status === 'ready' || state.model.status === 'loading' ? target : null;
+  const serverUrl = connected?.baseUrl ?? serverUrlOf(fields.url);
+  const serverModel = connected?.model ?? fields.model.trim();
+  return {
+    ...(serverUrl === null ? {} : { serverUrl }),
+    ...(serverModel === '' ? {} : { serverModel }),
+  };
+}
+
 /** The hash (with '#') of a link to the current settings, question and, when it can be shared, image. */
 export function selectShareHash(state: AppState): string {
   const image = sharedImage(state);
   return encodeShareLink({
     model: state.model.selectedId,
+    ...sharedServer(state),
     policy: selectPolicy(state),
     // Only the confidence policy reads a threshold; other links stay as short as they were.
     ...(selectPolicy(state) === 'confidence' ? { threshold: selectThreshold(state) } : {}),
@@ -80,11 +100,13 @@ export const createShareSlice = (): Slice<ShareSlice> => (set, get, api) => {
     applyShareLink: async (hash) => {
       const state = get();
       const { values, ignored } = parseShareLink(hash, {
-        modelIds: state.model.choices.map((choice) => choice.id),
+        modelIds: [...state.model.choices.map((choice) => choice.id), SERVER_MODEL_ID],
+        serverModelId: SERVER_MODEL_ID,
         budget: budgetLimits(state.model.geometry),
       });
       set({ share: { ignored } });
-      if (values.model !== undefined) get().selectModel(values.model);
+      if (values.model === SERVER_MODEL_ID) get().openServerFromLink(values.serverUrl, values.serverModel);
+      else if (values.model !== undefined) get().selectModel(values.model);
       if (values.policy !== undefined) get().setPolicy(values.policy);
       if (values.threshold !== undefined) get().setThreshold(values.threshold);
       if (values.budget !== undefined) get().setBudget(values.budget);

@@ -12,6 +12,8 @@ import { createImageSlice } from './image-slice.ts';
 import { createModelSlice } from './model-slice.ts';
 import { createRunSlice } from './run-slice.ts';
 import { createSamplesSlice } from './samples-slice.ts';
+import { SERVER_MODEL_ID } from './model-choices.ts';
+import { createServerSlice } from './server-slice.ts';
 import { createSessionSlice } from './session-slice.ts';
 import { createSettingsSlice } from './settings-slice.ts';
 import { createShareSlice } from './share-slice.ts';
@@ -29,6 +31,7 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     ...createImageSlice(context)(set, get, api),
     ...createSamplesSlice(context)(set, get, api),
     ...createSettingsSlice()(set, get, api),
+    ...createServerSlice(context)(set, get, api),
     ...createRunSlice(context)(set, get, api),
     ...createConversationSlice(context)(set, get, api),
     ...createSessionSlice()(set, get, api),
@@ -44,6 +47,8 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     store.getState().applyWorkerMessage(message);
     const state = store.getState();
     if (message.type === 'loaded' && state.model.requestId === message.requestId) {
+      // The next visit starts with the server again, or with a model in this browser.
+      state.rememberSource();
       // The browser may have refused to store the model (quota): say so, and the storage panel updates.
       void state.checkModelStored(message.modelId);
       // A question stopped for a fallback download is asked again, as a fallback without one
@@ -60,12 +65,28 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     if (message.type === 'image-opened' && state.image.current?.imageId === message.imageId) client.endConversation();
     // A fallback to files stored earlier needs no agreement: they load at once.
     if (message.type === 'fallback' && message.needsDownload) state.loadIfStored();
+    // A busy server said how long to wait: Retry counts down.
+    state.watchRetryAfter();
   });
+  // The server answered last time: the page starts with it (a link may choose otherwise below).
+  const { saved } = store.getState().server;
+  if (saved !== null) store.setState((state) => ({ model: { ...state.model, selectedId: SERVER_MODEL_ID } }));
   void store.getState().loadSamples();
   // A share link is read on startup and when the hash changes, never written back (see share-slice.ts).
   void store.getState().applyShareLink(deps.hash());
-  // Without a model in the link: the default one (loaded at once when it ships with the app or is cached).
-  if (store.getState().model.status === 'idle') store.getState().selectModel(store.getState().model.selectedId);
+  // Without a model in the link: the default one (loaded at once when it ships with the app or is
+  // cached), or the server of last time, connected at once unless it needs a key not remembered.
+  // A server named by a link waits for the person to connect.
+  const start = store.getState();
+  if (start.model.status === 'idle') {
+    const reconnect =
+      start.model.selectedId === SERVER_MODEL_ID &&
+      !start.server.fromLink &&
+      saved !== null &&
+      (!saved.usedKey || start.server.apiKey !== '');
+    if (reconnect) start.connectServer();
+    else start.selectModel(start.model.selectedId);
+  }
   // Where models will run, known before any download (the size depends on it).
   store.setState((state) => ({ model: { ...state.model, probeRequestId: client.probe() } }));
   deps.onHashChange((hash) => {
