@@ -21,25 +21,31 @@ export type EngineErrorCode =
   | ServerErrorCode
   | 'internal';
 
-/** Why a model server could not answer (see server/openai-client.ts). */
+/**
+ * Why a model server could not answer (decided in server/server-errors.ts). A full context on the
+ * server is `context-full`, as it is locally.
+ */
 export type ServerErrorCode =
-  /** Nothing answered at the address (down, wrong address, no network). */
+  /** Nothing answered at the address (down, wrong address, no network), or it is not an address. */
   | 'server-unreachable'
   /** The server answered but its CORS headers do not allow this page's origin. */
   | 'server-cors'
   /** 401 or 403: the API key is missing, wrong or not allowed. */
   | 'server-auth'
-  /** The server does not serve the model asked for. */
+  /** The server does not serve the model asked for (a 404 or 400 whose message says so). */
   | 'server-model'
   /** 413: the request (the image) is larger than the server accepts. */
   | 'server-too-large'
   /** 429 or 503: the server is busy or rate-limited; `retryAfterSeconds` when it said. */
   | 'server-busy'
-  /** The reply stream ended before the answer did, or sent events that are not JSON. */
+  /** The reply stream ended before the answer did, or sent events that are not chat-completion chunks. */
   | 'server-stream'
-  /** The reply is not the OpenAI API's (another kind of server at the address). */
+  /**
+   * The reply is not the OpenAI API's: another kind of server at the address, or a 404 for the
+   * API's own path (the base URL usually lacks `/v1`).
+   */
   | 'server-protocol'
-  /** Any other error status the server returned. */
+  /** Any other error status the server returned, or an error event inside its stream. */
   | 'server-error';
 
 /** Base class: an error the engine reports to a person. */

@@ -45,8 +45,9 @@ const MAX_QUOTE = 300;
 export function classifyServerFailure(failure: ServerFailure, context: FailureContext): ServerError {
   const address = displayAddress(context.baseUrl);
   const make = (code: ServerErrorCode | 'context-full', message: string, retryAfterSeconds?: number): ServerError =>
+    // Only a thrown error is kept as the cause: a reply's body could repeat the key.
     new ServerError(code, redact(message, context.apiKey), retryAfterSeconds, {
-      cause: 'cause' in failure ? failure.cause : failure,
+      cause: 'cause' in failure ? failure.cause : undefined,
     });
 
   switch (failure.kind) {
@@ -174,28 +175,37 @@ export function parseErrorBody(body: string): ParsedError {
 }
 
 function parseErrorValue(value: unknown): ParsedError {
-  if (typeof value === 'string') {
-    // Ollama passes llama.cpp's server's JSON error on as the text of its own.
-    if (value.trim().startsWith('{')) {
-      const inner = parseErrorBody(value);
-      if (inner.message !== null) return inner;
-    }
-    return { message: quote(value), type: null, code: null };
-  }
+  if (typeof value === 'string') return parseErrorText(value);
   if (!isRecord(value)) return { message: null, type: null, code: null };
   if ('error' in value && value.error !== undefined && value.error !== null) {
     const inner = parseErrorValue(value.error);
     return { ...inner, code: inner.code ?? codeOf(value.code) };
   }
-  const message =
-    typeof value.message === 'string'
-      ? quote(value.message)
-      : typeof value.detail === 'string'
-        ? quote(value.detail)
-        : value.detail !== undefined
-          ? quote(JSON.stringify(value.detail))
-          : null;
-  return { message, type: typeof value.type === 'string' ? value.type : null, code: codeOf(value.code) };
+  const own: ParsedError = {
+    message: null,
+    type: typeof value.type === 'string' ? value.type : null,
+    code: codeOf(value.code),
+  };
+  if (typeof value.message === 'string') {
+    const inner = parseErrorText(value.message);
+    // A message that is itself an error reply speaks for the server behind this one.
+    return inner.type !== null || inner.code !== null ? inner : { ...own, message: inner.message };
+  }
+  if (typeof value.detail === 'string') return { ...own, message: quote(value.detail) };
+  if (value.detail !== undefined) return { ...own, message: quote(JSON.stringify(value.detail)) };
+  return own;
+}
+
+/**
+ * An error's text. Ollama passes the error reply of the llama.cpp server it runs on as the text of
+ * its own (`{"error": "{\"error\": {…}}"}`), so text that is a JSON error reply is read as one.
+ */
+function parseErrorText(text: string): ParsedError {
+  if (text.trim().startsWith('{')) {
+    const inner = parseErrorBody(text);
+    if (inner.message !== null) return inner;
+  }
+  return { message: quote(text), type: null, code: null };
 }
 
 function codeOf(value: unknown): number | string | null {
