@@ -158,6 +158,7 @@ describe('classifyServerFailure: HTTP statuses', () => {
       '{"error":{"code":400,"message":"request (5274 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":5274,"n_ctx":4096}}',
       '{"error":{"message":"the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length","type":"invalid_request_error","param":null,"code":null}}',
       '{"error":"{\\"error\\":{\\"code\\":400,\\"message\\":\\"request (9177 tokens) exceeds the available context size (4096 tokens), try increasing it\\",\\"type\\":\\"exceed_context_size_error\\"}}"}',
+      '{"error":{"message":"{\\"error\\":{\\"code\\":400,\\"message\\":\\"request (9177 tokens) exceeds the available context size (4096 tokens), try increasing it\\",\\"type\\":\\"exceed_context_size_error\\"}}","type":"invalid_request_error","param":null,"code":null}}',
     ];
     for (const body of bodies) {
       const error = classify(http(400, body));
