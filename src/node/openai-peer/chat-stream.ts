@@ -59,6 +59,8 @@ export class ChatStream {
   ) {
     this.#deltas = new TextDeltaStream((ids) => model.decode(ids, true));
     response.writeHead(200, { ...headers, 'Content-Type': 'text/event-stream; charset=utf-8' });
+    // The headers go out at once, as vLLM's do, not with the first chunk after the prefill.
+    response.flushHeaders();
   }
 
   /** The first token is ready: the role chunk. */
