@@ -35,8 +35,14 @@ export interface CompletionResult {
   cachedTokens: number;
 }
 
+/**
+ * One queue per loaded model, shared by every peer serving it: a model runs one generation at a
+ * time (its wrappers keep the latest step's logits and vision-encoder hooks).
+ */
+const queues = new WeakMap<VisionModel, SerialQueue>();
+
 export class CompletionEngine {
-  readonly #queue = new SerialQueue();
+  readonly #queue: SerialQueue;
   readonly #prefixes: PrefixCache | null;
   /** The token that ends a turn (the model's first end-of-sequence token). */
   readonly #endOfTurn: bigint | undefined;
@@ -47,6 +53,9 @@ export class CompletionEngine {
     cacheCapacity: number,
   ) {
     this.#prefixes = cacheCapacity > 0 ? new PrefixCache(cacheCapacity) : null;
+    const queue = queues.get(model) ?? new SerialQueue();
+    queues.set(model, queue);
+    this.#queue = queue;
     this.#endOfTurn = model.scriptTokens('').at(-1);
   }
 

@@ -4,6 +4,9 @@
  * which says where images went without recording them (nor any key). `POST /_peer/reset` clears
  * both. They need no key and send no CORS headers: tests drive them from Node.
  */
+import type { ServerResponse } from 'node:http';
+import { sendJson } from './http-layer.ts';
+import { errorBody } from './peer-error.ts';
 
 /** The failures a test can ask for; each is what some real server or proxy does. */
 export const FAILURES = [
@@ -103,5 +106,56 @@ export class PeerControls {
 }
 
 /** The page `non-openai` answers with: what a web server that is not a model server sends. */
-export const NOT_AN_API_PAGE =
+const NOT_AN_API_PAGE =
   '<!doctype html>\n<html><head><title>Welcome</title></head><body><h1>It works!</h1><p>This is not an OpenAI-compatible API.</p></body></html>\n';
+
+/** Answers with an injected failure; false for those that change the answer instead of replacing it. */
+export function answerInjected(
+  injection: Injection,
+  response: ServerResponse,
+  cors: Record<string, string>,
+  json: unknown,
+): boolean {
+  const retry = injection.retryAfter === null ? {} : { 'Retry-After': String(injection.retryAfter) };
+  const model = typeof json === 'object' && json !== null ? (json as { model?: unknown }).model : undefined;
+  const requested = typeof model === 'string' ? model : '';
+  switch (injection.failure) {
+    case 'unauthorized':
+      sendJson(response, 401, { error: 'Unauthorized' }, cors);
+      return true;
+    case 'forbidden':
+      sendJson(response, 403, errorBody(403, 'This key may not use this model.', 'Forbidden'), cors);
+      return true;
+    case 'unknown-model':
+      sendJson(
+        response,
+        404,
+        errorBody(404, `The model \`${requested}\` does not exist.`, 'NotFoundError', 'model'),
+        cors,
+      );
+      return true;
+    case 'too-large':
+      sendJson(response, 413, errorBody(413, 'The request body is too large.', 'Request Entity Too Large'), cors);
+      return true;
+    case 'rate-limited':
+      sendJson(response, 429, errorBody(429, 'Too many requests: try again later.', 'Too Many Requests'), {
+        ...cors,
+        ...retry,
+      });
+      return true;
+    case 'unavailable':
+      sendJson(response, 503, errorBody(503, 'The server is busy: try again later.', 'Service Unavailable'), {
+        ...cors,
+        ...retry,
+      });
+      return true;
+    case 'non-openai':
+      response.writeHead(200, { ...cors, 'Content-Type': 'text/html; charset=utf-8' });
+      response.end(NOT_AN_API_PAGE);
+      return true;
+    case 'cut':
+    case 'malformed':
+    case 'no-cors':
+      return false;
+  }
+}

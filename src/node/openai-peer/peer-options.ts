@@ -5,7 +5,7 @@ export interface PeerOptions {
   /**
    * A model id of the app's registry (`visionthink-test`, `visionthink-test-qwen3_5`) or a model
    * folder (see `loadModelForNode`), or a model loaded already, which the peer then leaves loaded
-   * when it closes. Default: `visionthink-test`.
+   * when it closes (peers sharing one model take turns on it). Default: `visionthink-test`.
    */
   model?: string | VisionModel;
   /** Default 127.0.0.1: only this machine can reach the peer. */

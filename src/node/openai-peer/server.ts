@@ -12,7 +12,7 @@ import { loadModelForNode } from '../../node/load-model.ts';
 import { answerChat, type ChatSettings } from './chat-handler.ts';
 import { countImageParts } from './chat-request.ts';
 import { CompletionEngine } from './completion-engine.ts';
-import { NOT_AN_API_PAGE, PeerControls, type Injection } from './failure-injection.ts';
+import { answerInjected, PeerControls, type Injection } from './failure-injection.ts';
 import { authorised, CorsPolicy, readBody, sendJson } from './http-layer.ts';
 import { errorBody, invalidBody, PeerHttpError } from './peer-error.ts';
 import {
@@ -252,57 +252,6 @@ class Routes {
         error: 'The peer controls are POST /_peer/inject, POST /_peer/reset and GET /_peer/log.',
       });
     }
-  }
-}
-
-/** Answers with an injected failure; false for those that change the answer instead of replacing it. */
-function answerInjected(
-  injection: Injection,
-  response: ServerResponse,
-  cors: Record<string, string>,
-  json: unknown,
-): boolean {
-  const retry = injection.retryAfter === null ? {} : { 'Retry-After': String(injection.retryAfter) };
-  const model = typeof json === 'object' && json !== null ? (json as { model?: unknown }).model : undefined;
-  const requested = typeof model === 'string' ? model : '';
-  switch (injection.failure) {
-    case 'unauthorized':
-      sendJson(response, 401, { error: 'Unauthorized' }, cors);
-      return true;
-    case 'forbidden':
-      sendJson(response, 403, errorBody(403, 'This key may not use this model.', 'Forbidden'), cors);
-      return true;
-    case 'unknown-model':
-      sendJson(
-        response,
-        404,
-        errorBody(404, `The model \`${requested}\` does not exist.`, 'NotFoundError', 'model'),
-        cors,
-      );
-      return true;
-    case 'too-large':
-      sendJson(response, 413, errorBody(413, 'The request body is too large.', 'Request Entity Too Large'), cors);
-      return true;
-    case 'rate-limited':
-      sendJson(response, 429, errorBody(429, 'Too many requests: try again later.', 'Too Many Requests'), {
-        ...cors,
-        ...retry,
-      });
-      return true;
-    case 'unavailable':
-      sendJson(response, 503, errorBody(503, 'The server is busy: try again later.', 'Service Unavailable'), {
-        ...cors,
-        ...retry,
-      });
-      return true;
-    case 'non-openai':
-      response.writeHead(200, { ...cors, 'Content-Type': 'text/html; charset=utf-8' });
-      response.end(NOT_AN_API_PAGE);
-      return true;
-    case 'cut':
-    case 'malformed':
-    case 'no-cors':
-      return false;
   }
 }
 
