@@ -307,6 +307,8 @@ export function selectQuestionPrefillMsSaved(state: AppState): number | null {
   const meter = selectMeter(state);
   const perToken = msPerPrefillToken(state.session);
   if (!meter || meter.saved === null || state.run.status !== 'done' || perToken === null) return null;
+  // A server's prefill costs what its hardware and cache make it, not what this device measured.
+  if (state.run.result?.rounds.some((round) => round.server !== undefined)) return null;
   return meter.saved * perToken;
 }
 

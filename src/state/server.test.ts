@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
 import type { BackendInfo } from '../protocol/messages.ts';
-import { selectAskBlocker, selectDeviceLabel, selectVisibleError } from './selectors.ts';
+import {
+  selectAskBlocker,
+  selectDeviceLabel,
+  selectQuestionPrefillMsSaved,
+  selectSessionSummary,
+  selectVisibleError,
+} from './selectors.ts';
 import { selectModelSource, selectServerFieldErrors, selectUnlistedModel } from './server-selectors.ts';
 import { selectPolicy, selectPolicyFallback } from './settings-slice.ts';
 import { retryWaitOf } from './error-slice.ts';
@@ -13,6 +19,7 @@ import {
   fakeFetch,
   readyWithImage,
   TEST_DEVICE,
+  usage,
   type Harness,
 } from './testing.ts';
 
@@ -469,5 +476,35 @@ describe('share links and the model server', () => {
     const harness = createHarness();
     readyWithImage(harness);
     expect(selectShareHash(harness.store.getState())).toBe('#model=visionthink-test&policy=visionthink&budget=1024');
+  });
+});
+
+describe('the session’s prefill estimate', () => {
+  it('measures this device only: a server’s rounds give no cost per token', () => {
+    const harness = connected(serverForm());
+    const { store, client } = harness;
+    readyWithImageOnServer(harness);
+    store.getState().ask('Why?');
+    const round = {
+      ...usage(1, 'low', 192),
+      server: { promptTokens: 1815, completionTokens: 7, cachedTokens: null },
+    };
+    const result = {
+      answer: 'red',
+      escalated: false,
+      policy: 'visionthink' as const,
+      rounds: [round],
+      visualTokens: { used: 192, fullResolution: 768, saved: 576 },
+      transcript: '',
+    };
+    emitRun(client, { type: 'done', result, conversation: { turn: 1, visualTokens: result.visualTokens } });
+    expect(store.getState().run.status).toBe('done');
+    expect(selectSessionSummary(store.getState())).toMatchObject({
+      questions: 1,
+      saved: 576,
+      msPerPrefillToken: null,
+      prefillMsSaved: null,
+    });
+    expect(selectQuestionPrefillMsSaved(store.getState())).toBeNull();
   });
 });

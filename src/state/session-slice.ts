@@ -11,7 +11,11 @@ export interface SessionState {
   usedTokens: number;
   /** Visual tokens they would have used at full resolution. */
   baselineTokens: number;
-  /** Measured prefill time and the tokens it prefilled, for the cost of one prefilled token. */
+  /**
+   * Measured prefill time and the tokens it prefilled, for the cost of one prefilled token on this
+   * device: rounds a model server answered are not counted (their time is the network's and the
+   * server's, and its prefix cache decides what it prefills).
+   */
   prefillMs: number;
   prefilledTokens: number;
   /**
@@ -39,14 +43,15 @@ export const EMPTY_SESSION: SessionState = {
 
 /** The session after one more answered question. */
 export function addAnswered(session: SessionState, result: RunResult): SessionState {
+  const measured = result.rounds.filter((round) => round.server === undefined);
   return {
     ...session,
     questions: session.questions + 1,
     escalations: session.escalations + (result.escalated ? 1 : 0),
     usedTokens: session.usedTokens + result.visualTokens.used,
     baselineTokens: session.baselineTokens + result.visualTokens.fullResolution,
-    prefillMs: session.prefillMs + result.rounds.reduce((sum, round) => sum + round.ms.prefill, 0),
-    prefilledTokens: session.prefilledTokens + result.rounds.reduce((sum, round) => sum + round.prefilledTokens, 0),
+    prefillMs: session.prefillMs + measured.reduce((sum, round) => sum + round.ms.prefill, 0),
+    prefilledTokens: session.prefilledTokens + measured.reduce((sum, round) => sum + round.prefilledTokens, 0),
   };
 }
 
