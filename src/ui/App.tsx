@@ -3,7 +3,7 @@
  * with the visual tokens it costs. Components read the store; none of them talks to the worker.
  */
 import type { AppStore } from '../state/index.ts';
-import { AppStoreContext } from '../state/index.ts';
+import { AppStoreContext, selectModelSource, useAppStore } from '../state/index.ts';
 import { AnswerView } from './AnswerView.tsx';
 import { ConversationTotals } from './ConversationTotals.tsx';
 import { ConversationView } from './ConversationView.tsx';
@@ -16,9 +16,11 @@ import { ImageUrlField } from './ImageUrlField.tsx';
 import { ModelDownloadCard } from './ModelDownloadCard.tsx';
 import { ModelLoadProgress } from './ModelLoadProgress.tsx';
 import { PageDropTarget } from './PageDropTarget.tsx';
+import { PrivacyNotice } from './PrivacyNotice.tsx';
 import { QuestionBox } from './QuestionBox.tsx';
 import { RunTrace } from './RunTrace.tsx';
 import { SampleGallery } from './SampleGallery.tsx';
+import { ServerConnectCard } from './ServerConnectCard.tsx';
 import { SessionTotals } from './SessionTotals.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
@@ -29,6 +31,14 @@ import './base.css';
 import './image-input.css';
 import './run.css';
 import './status.css';
+import './server.css';
+import { footerText } from './privacy-copy.ts';
+
+/** What runs where, in the footer. */
+function Footer() {
+  const source = useAppStore(selectModelSource);
+  return <footer className="muted">{footerText(source)}</footer>;
+}
 
 export function App({ store }: { store: AppStore }) {
   return (
@@ -45,11 +55,12 @@ export function App({ store }: { store: AppStore }) {
             </div>
             <DeviceBadge />
           </header>
-          <p className="privacy">Everything runs in this browser tab: your images never leave your device.</p>
+          <PrivacyNotice />
           <ErrorBanner />
           <FallbackNotice />
           <ShareNotice />
           <ModelDownloadCard />
+          <ServerConnectCard />
           <ModelLoadProgress />
           <main className="layout">
             <section className="panel" aria-labelledby="image-heading">
@@ -75,9 +86,7 @@ export function App({ store }: { store: AppStore }) {
               <StoragePanel />
             </aside>
           </main>
-          <footer className="muted">
-            VisionThink (arXiv 2507.13348), running on transformers.js and ONNX Runtime in your browser.
-          </footer>
+          <Footer />
         </div>
       </PageDropTarget>
     </AppStoreContext>

@@ -1,10 +1,15 @@
-/** Download progress of the model: a bar per file and one in total, in bytes. */
+/**
+ * Download progress of the model: a bar per file and one in total, in bytes. For a model server,
+ * nothing downloads: it says whom it connects to, then that the server answers.
+ */
 import {
   selectLoadEtaMs,
   selectLoadFiles,
   selectLoadTotals,
+  selectModelSource,
   selectSelectedModel,
   useAppStore,
+  type ModelSourceView,
 } from '../state/index.ts';
 import { formatBytes, formatMs } from './format.ts';
 
@@ -35,7 +40,56 @@ function ProgressBar({ label, loaded, total }: { label: string; loaded: number; 
   );
 }
 
+function ServerStatus({ source }: { source: Extract<ModelSourceView, { kind: 'server' }> }) {
+  const loadMs = useAppStore((s) => s.model.loadMs);
+  const cancel = useAppStore((s) => s.cancelLoad);
+  const connecting = source.status === 'connecting';
+  const host = source.host ?? 'the server';
+  return (
+    <section
+      className="load-progress"
+      aria-labelledby="load-heading"
+      data-testid="load-progress"
+      data-status={connecting ? 'loading' : 'ready'}
+      data-source="server"
+    >
+      <h2 id="load-heading" className="small-heading" role="status">
+        {connecting
+          ? `Connecting to ${host}…`
+          : `Connected to ${source.model ?? 'the model'} at ${host}${loadMs === null ? '' : ` (in ${formatMs(loadMs)})`}`}
+      </h2>
+      {connecting && (
+        <>
+          <div className="progress-track" aria-hidden="true">
+            <div className="progress-fill indeterminate" />
+          </div>
+          <button
+            type="button"
+            className="load-cancel"
+            data-testid="load-progress.cancel"
+            aria-label={`Cancel connecting to ${host}`}
+            onClick={cancel}
+          >
+            Cancel
+          </button>
+        </>
+      )}
+    </section>
+  );
+}
+
 export function ModelLoadProgress() {
+  const source = useAppStore(selectModelSource);
+  return source.kind === 'server' ? (
+    source.status === 'connecting' || source.status === 'connected' ? (
+      <ServerStatus source={source} />
+    ) : null
+  ) : (
+    <LocalLoadProgress />
+  );
+}
+
+function LocalLoadProgress() {
   const model = useAppStore((s) => s.model);
   const totals = useAppStore(selectLoadTotals);
   const files = useAppStore(selectLoadFiles);

@@ -5,6 +5,7 @@
 import type { CSSProperties } from 'react';
 import { answerTokenIndices } from '../engine/confidence.ts';
 import { formatProbability } from '../engine/decide-round.ts';
+import type { ServerUsage } from '../engine/server/types.ts';
 import type { RoundTrace, RunStatus } from '../state/index.ts';
 import { selectMeter, selectResumesQuestion, useAppStore } from '../state/index.ts';
 import { formatMs, formatSize } from './format.ts';
@@ -43,6 +44,23 @@ function AnswerTokens({ trace, label }: { trace: RoundTrace; label: string }) {
           (confidence {formatProbability(confidence.value)})
         </span>
       )}
+    </p>
+  );
+}
+
+/** What the model server reported for a round: its prompt (and of it, what its prefix cache served) and what it generated. */
+function ServerUsageLine({ round, usage }: { round: number; usage: ServerUsage }) {
+  const cached = usage.cachedTokens === null ? 'cached: not reported' : `${usage.cachedTokens} cached`;
+  return (
+    <p
+      className="muted trace-usage"
+      data-testid={`trace.round-${round}.server-usage`}
+      data-prompt={usage.promptTokens}
+      data-cached={usage.cachedTokens ?? undefined}
+      data-completion={usage.completionTokens}
+    >
+      Server: {usage.promptTokens} prompt {usage.promptTokens === 1 ? 'token' : 'tokens'} ({cached}),{' '}
+      {usage.completionTokens} generated
     </p>
   );
 }
@@ -90,6 +108,7 @@ function RoundItem({ trace, status, gated }: { trace: RoundTrace; status: RunSta
             {trace.usage.generatedTokens} generated in {formatMs(trace.usage.ms.decode)}
           </p>
         )}
+        {trace.usage?.server && <ServerUsageLine round={trace.round} usage={trace.usage.server} />}
         {status === 'stopped' && trace.decision === null && (
           <p className="trace-decision decision-stopped" data-testid={`trace.round-${trace.round}.decision`}>
             → Stopped{trace.phase ? ` while ${STOPPED_PHASE_LABELS[trace.phase]}` : ''}.

@@ -1,11 +1,12 @@
 /** Totals over every answered question since the page opened, and what stopped ones spent. */
-import { selectSessionSummary, useAppStore } from '../state/index.ts';
+import { selectModelSource, selectSessionSummary, useAppStore } from '../state/index.ts';
 import { Figure } from './Figure.tsx';
 import { formatMs, formatPercent } from './format.ts';
 
 export function SessionTotals() {
   const summary = useAppStore(selectSessionSummary);
   const { prefillMsSaved } = summary;
+  const server = useAppStore((s) => selectModelSource(s).kind === 'server');
 
   return (
     <section className="session" aria-labelledby="session-heading" data-testid="session">
@@ -40,7 +41,9 @@ export function SessionTotals() {
       )}
       <p className="muted" data-testid="session.prefill">
         {prefillMsSaved === null
-          ? 'Prefill time saved is estimated from the measured cost per token once a question is answered.'
+          ? server
+            ? 'Prefill time saved is estimated only for models in this browser: a server’s time depends on its hardware and its cache.'
+            : 'Prefill time saved is estimated from the measured cost per token once a question is answered.'
           : `Estimated prefill time ${prefillMsSaved >= 0 ? 'saved' : 'added'}: ${formatMs(Math.abs(prefillMsSaved))} (measured ${formatMs(summary.msPerPrefillToken ?? 0)} per prefilled token).`}
       </p>
     </section>

@@ -3,8 +3,10 @@ import { useId, useState } from 'react';
 import {
   POLICY_CHOICES,
   selectBudgetLimits,
+  selectConfidenceUnavailable,
   selectDefaultPolicyWhy,
   selectPolicy,
+  selectPolicyFallback,
   selectThreshold,
   useAppStore,
 } from '../state/index.ts';
@@ -88,9 +90,16 @@ export function SettingsPanel() {
   const policy = useAppStore(selectPolicy);
   const setPolicy = useAppStore((s) => s.setPolicy);
   const modelDefault = useAppStore(selectDefaultPolicyWhy);
+  const confidenceUnavailable = useAppStore(selectConfidenceUnavailable);
+  const fallback = useAppStore(selectPolicyFallback);
   const policyId = useId();
   const whyId = useId();
+  const unavailableId = useId();
   const defaultLabel = POLICY_CHOICES.find((choice) => choice.id === modelDefault?.defaultPolicy)?.label;
+  const labelOf = (id: string): string => POLICY_CHOICES.find((choice) => choice.id === id)?.label ?? id;
+  const describedBy = [modelDefault ? whyId : '', confidenceUnavailable !== null ? unavailableId : '']
+    .filter(Boolean)
+    .join(' ');
 
   return (
     <section className="settings" aria-labelledby="settings-heading">
@@ -102,17 +111,33 @@ export function SettingsPanel() {
           id={policyId}
           data-testid="policy"
           value={policy}
-          aria-describedby={modelDefault ? whyId : undefined}
+          aria-describedby={describedBy === '' ? undefined : describedBy}
           onChange={(event) => {
             setPolicy(event.target.value);
           }}
         >
-          {POLICY_CHOICES.map((option) => (
-            <option key={option.id} value={option.id}>
-              {option.label}
-            </option>
-          ))}
+          {POLICY_CHOICES.map((option) => {
+            const unavailable = option.id === 'confidence' && confidenceUnavailable !== null;
+            return (
+              <option key={option.id} value={option.id} disabled={unavailable}>
+                {unavailable ? `${option.label} (not on this server)` : option.label}
+              </option>
+            );
+          })}
         </select>
+        {confidenceUnavailable !== null && (
+          <div id={unavailableId}>
+            {/* The worker's reason names the policy and what it lacks. */}
+            <p className="muted" data-testid="policy.unavailable">
+              {confidenceUnavailable}
+            </p>
+            {fallback && (
+              <p className="notice" role="status" data-testid="policy.fallback">
+                You chose {labelOf(fallback.wanted)}, so {labelOf(policy)} is used instead while this server answers.
+              </p>
+            )}
+          </div>
+        )}
         {modelDefault && defaultLabel && (
           <p id={whyId} className="muted" data-testid="policy.why">
             Default for this model: {defaultLabel}. {modelDefault.defaultPolicyWhy}

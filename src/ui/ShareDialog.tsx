@@ -3,13 +3,20 @@
  * it is shown. A file from this device is never put into a link; the panel says so.
  */
 import { useId, useRef, useState } from 'react';
-import { selectFirstQuestion, selectImageStaysLocal, selectShareHash, useAppStore } from '../state/index.ts';
+import {
+  selectFirstQuestion,
+  selectImageStaysLocal,
+  selectModelSource,
+  selectShareHash,
+  useAppStore,
+} from '../state/index.ts';
 
 export function ShareDialog({ onClose }: { onClose: () => void }) {
   const hash = useAppStore(selectShareHash);
   const staysLocal = useAppStore(selectImageStaysLocal);
   const hasImage = useAppStore((s) => s.image.current !== null);
   const inConversation = useAppStore((s) => selectFirstQuestion(s) !== null);
+  const server = useAppStore((s) => selectModelSource(s).kind === 'server');
   // "Copied" belongs to the link that was copied; a changed link has to be copied again.
   const [copied, setCopied] = useState<{ link: string; ok: boolean } | null>(null);
   const field = useRef<HTMLInputElement>(null);
@@ -67,10 +74,17 @@ export function ShareDialog({ onClose }: { onClose: () => void }) {
           The link carries the conversation’s first question only: follow-ups are not in it.
         </p>
       )}
+      {server && (
+        <p className="muted" data-testid="share.server">
+          The link carries the model server’s address and model name, never its API key. Whoever opens it connects only
+          when they press Connect.
+        </p>
+      )}
       {staysLocal ? (
         <p className="notice" data-testid="share.local">
-          Your image is a file on this device, so it stays on your device: the link carries the settings and the
-          question only, and whoever opens it drops their own image.
+          {server
+            ? 'Your image is a file on this device, so the link cannot carry it: it carries the settings and the question only, and whoever opens it drops their own image.'
+            : 'Your image is a file on this device, so it stays on your device: the link carries the settings and the question only, and whoever opens it drops their own image.'}
         </p>
       ) : (
         <p className="muted">

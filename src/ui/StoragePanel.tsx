@@ -1,6 +1,9 @@
-/** Models this browser keeps: their sizes, the quota, persistent storage, and clearing a model. */
+/**
+ * Models this browser keeps: their sizes, the quota, persistent storage, and clearing a model.
+ * Not shown while a model server answers (nothing of it is stored here).
+ */
 import { useEffect } from 'react';
-import { useAppStore } from '../state/index.ts';
+import { selectModelSource, useAppStore } from '../state/index.ts';
 import { formatBytes } from './format.ts';
 
 export function StoragePanel() {
@@ -10,10 +13,12 @@ export function StoragePanel() {
   const clear = useAppStore((s) => s.clearCachedModel);
   const persist = useAppStore((s) => s.requestPersistentStorage);
   const dismiss = useAppStore((s) => s.dismissStorageNotice);
+  const server = useAppStore((s) => selectModelSource(s).kind === 'server');
 
   useEffect(() => {
     void refresh();
   }, [refresh]);
+  if (server) return null;
 
   const labelOf = (id: string): string => choices.find((choice) => choice.id === id)?.label ?? id;
   return (
