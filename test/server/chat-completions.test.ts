@@ -142,6 +142,25 @@ describe('the VisionThink peer', () => {
     });
   });
 
+  it('lists the chosen token as the most likely one when asked for top_logprobs 1', async () => {
+    // The body the server backend sends (src/engine/server/openai-client.ts).
+    const events = await readEvents(
+      await postChat(peer.url, {
+        temperature: 0,
+        max_tokens: 64,
+        logprobs: true,
+        top_logprobs: 1,
+        model: 'visionthink-test',
+        messages: visionThinkRound1(QUESTION, detailedUrl),
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    );
+    const entries = (events.slice(1, -2) as Chunk[]).flatMap((chunk) => chunk.choices[0]?.logprobs?.content ?? []);
+    expect(entries).toHaveLength(7);
+    for (const { top_logprobs: top, ...entry } of entries) expect(top).toEqual([entry]);
+  });
+
   it('answers without streaming with the same text and usage', async () => {
     const completion = await okJson<Completion>(
       await postChat(peer.url, { messages: visionThinkRound1('Which colour?', detailedUrl), max_tokens: 100 }),

@@ -172,7 +172,11 @@ describe('bad requests', () => {
 
   it('refuses top_logprobs, which it cannot report, and features it does not implement', async () => {
     const top = await errorOf(await postChat(open.url, { messages: hello, logprobs: true, top_logprobs: 3 }), 400);
-    expect(top.error.param).toBe('top_logprobs');
+    expect(top.error).toMatchObject({
+      message:
+        'The VisionThink peer reports only the log-probability of each chosen token, the most likely one: send top_logprobs 0 or 1 (got 3).',
+      param: 'top_logprobs',
+    });
     const stop = await errorOf(await postChat(open.url, { messages: hello, stop: ['</answer>'] }), 400);
     expect(stop.error.message).toBe('The VisionThink peer does not support `stop` (got ["</answer>"]).');
     const badJson = await fetch(`${open.url}/chat/completions`, { method: 'POST', body: '{"messages": [' });

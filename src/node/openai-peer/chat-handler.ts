@@ -64,6 +64,7 @@ export async function answerChat(settings: ChatSettings, exchange: ChatExchange)
       {
         identity,
         logprobs,
+        topLogprobs: request.topLogprobs,
         includeUsage: request.includeUsage,
         continuousUsage: request.continuousUsage,
         promptTokens: prompt.ids.length,
@@ -117,7 +118,7 @@ export async function answerChat(settings: ChatSettings, exchange: ChatExchange)
     exchange.response.destroy();
     return;
   }
-  const body = wholeAnswer(settings.model, identity, result, logprobs, totalOf(result));
+  const body = wholeAnswer(settings.model, identity, result, logprobs ? request.topLogprobs : null, totalOf(result));
   if (failure === 'malformed') {
     // A body cut short: what a client gets when a proxy truncates the answer.
     const text = JSON.stringify(body).slice(0, 80);
@@ -132,12 +133,16 @@ function wholeAnswer(
   model: VisionModel,
   identity: CompletionIdentity,
   result: CompletionResult,
-  logprobs: boolean,
+  /** Null without log-probabilities; else how many most likely tokens each entry lists. */
+  topLogprobs: 0 | 1 | null,
   total: ReturnType<typeof usage>,
 ) {
-  const entries = logprobs
-    ? result.generated.map((token, i) => logprobEntry(model.decode([token], false), result.probabilities[i] ?? 0))
-    : null;
+  const entries =
+    topLogprobs === null
+      ? null
+      : result.generated.map((token, i) =>
+          logprobEntry(model.decode([token], false), result.probabilities[i] ?? 0, topLogprobs),
+        );
   return completion(identity, model.decode(result.generated, true), entries, result.finishReason, total);
 }
 

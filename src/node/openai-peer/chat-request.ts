@@ -27,6 +27,8 @@ export interface ChatCompletionRequest {
   /** `max_completion_tokens`, else `max_tokens`; null for the rest of the context. */
   maxTokens: number | null;
   logprobs: boolean;
+  /** 0 or 1: how many most likely tokens each `logprobs` entry lists. */
+  topLogprobs: 0 | 1;
   addGenerationPrompt: boolean;
   templateKwargs: Record<string, unknown>;
 }
@@ -99,9 +101,11 @@ export function parseChatRequest(body: unknown): ChatCompletionRequest {
   if (topLogprobs < -1) throw badRequest('`top_logprobs` must be a positive value or -1.', 'top_logprobs');
   if (topLogprobs !== 0 && !logprobs)
     throw badRequest('when using `top_logprobs`, `logprobs` must be set to true.', 'top_logprobs');
-  if (topLogprobs !== 0) {
+  // Under greedy decoding the chosen token is the most likely one, so it alone is the top 1; the
+  // engine reports no other token's probability.
+  if (topLogprobs !== 0 && topLogprobs !== 1) {
     throw badRequest(
-      'The VisionThink peer reports only the log-probability of each chosen token: send top_logprobs 0 or leave it out.',
+      `The VisionThink peer reports only the log-probability of each chosen token, the most likely one: send top_logprobs 0 or 1 (got ${topLogprobs}).`,
       'top_logprobs',
     );
   }
@@ -127,6 +131,7 @@ export function parseChatRequest(body: unknown): ChatCompletionRequest {
     continuousUsage,
     maxTokens,
     logprobs,
+    topLogprobs: topLogprobs === 1 ? 1 : 0,
     addGenerationPrompt: optionalBoolean(body, 'add_generation_prompt') ?? true,
     templateKwargs,
   };

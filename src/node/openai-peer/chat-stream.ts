@@ -25,6 +25,8 @@ export interface StreamSettings {
   identity: CompletionIdentity;
   /** Report each token's log-probability. */
   logprobs: boolean;
+  /** How many most likely tokens each entry lists (0 or 1). */
+  topLogprobs: 0 | 1;
   includeUsage: boolean;
   continuousUsage: boolean;
   promptTokens: number;
@@ -105,7 +107,9 @@ export class ChatStream {
       return;
     }
     const token = this.model.decode([this.#generated[this.#tokenChunks] ?? 0n], false);
-    const logprobs = this.settings.logprobs ? [logprobEntry(token, pending.probability)] : null;
+    const logprobs = this.settings.logprobs
+      ? [logprobEntry(token, pending.probability, this.settings.topLogprobs)]
+      : null;
     this.#tokenChunks += 1;
     const usageSoFar = continuousUsage ? (counts(promptTokens, this.#tokenChunks) as Usage) : null;
     this.#write(contentChunk(identity, pending.text, logprobs, finishReason, usageSoFar));

@@ -28,8 +28,9 @@ export function serveHelp(): string {
   return `Serves a generated test model behind an OpenAI-compatible API that answers as vLLM's
 OpenAI server does (GET /v1/models, POST /v1/chat/completions, streamed or not), so that the app's
 server backend can be developed and tested on this machine. A test and development peer, not a
-production server: one request at a time, greedy decoding only (temperature 0 or absent), images
-as data URLs only (it never downloads an image), no tools and no stop strings.
+production server: one request at a time, greedy decoding only (temperature 0 or absent),
+top_logprobs 0 or 1, images as data URLs only (it never downloads an image), no tools and no stop
+strings. src/node/openai-peer/README.md says what it copies from vLLM and where it differs.
 
 ${SERVE_USAGE}
 

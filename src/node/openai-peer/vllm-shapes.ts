@@ -40,22 +40,25 @@ export function modelList(name: string, root: string, maxModelLen: number, creat
   };
 }
 
-/** One generated token's entry of `logprobs.content` (`top_logprobs` always empty: see chat-request.ts). */
-export interface LogprobEntry {
+/** A token with its log-probability, as `top_logprobs` lists them. */
+export interface TokenLogprob {
   token: string;
   logprob: number;
   bytes: number[];
-  top_logprobs: [];
 }
 
-/** `token` (its text with special tokens kept) and the natural log of `probability`, floored as vLLM floors it. */
-export function logprobEntry(token: string, probability: number): LogprobEntry {
-  return {
-    token,
-    logprob: Math.max(Math.log(probability), -9999),
-    bytes: [...Buffer.from(token, 'utf8')],
-    top_logprobs: [],
-  };
+/** One generated token's entry of `logprobs.content`. */
+export interface LogprobEntry extends TokenLogprob {
+  top_logprobs: TokenLogprob[];
+}
+
+/**
+ * `token` (its text with special tokens kept) and the natural log of `probability`, floored as vLLM
+ * floors it; with `top` 1, the token is also its step's most likely one (greedy decoding chose it).
+ */
+export function logprobEntry(token: string, probability: number, top: 0 | 1): LogprobEntry {
+  const entry = { token, logprob: Math.max(Math.log(probability), -9999), bytes: [...Buffer.from(token, 'utf8')] };
+  return { ...entry, top_logprobs: top === 1 ? [{ ...entry }] : [] };
 }
 
 export interface Usage {
