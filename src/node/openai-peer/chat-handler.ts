@@ -13,7 +13,7 @@ import { decodeDataUrl } from './data-url-image.ts';
 import type { Injection } from './failure-injection.ts';
 import { sendJson } from './http-layer.ts';
 import { badRequest, PeerHttpError } from './peer-error.ts';
-import { completion, logprobEntry, newIdentity, usage, type CompletionIdentity } from './vllm-shapes.ts';
+import { completion, logprobEntry, newIdentity, usage, type CompletionIdentity, type Usage } from './vllm-shapes.ts';
 
 /** What every chat completion of one peer shares. */
 export interface ChatSettings {
@@ -44,68 +44,88 @@ export async function answerChat(settings: ChatSettings, exchange: ChatExchange)
   if (request.model !== null && request.model !== settings.servedModelName)
     throw new PeerHttpError(404, `The model \`${request.model}\` does not exist.`, 'NotFoundError', 'model');
   const prompt = await encodePrompt(settings.model, request);
-  const maxTokens = checkContext(prompt.ids.length, request.maxTokens, settings.maxModelLen);
-  const identity = newIdentity(settings.servedModelName);
-  const totalOf = (result: CompletionResult) =>
-    usage(
-      prompt.ids.length,
-      result.generated.length,
-      settings.cachedTokens ? result.cachedTokens : null,
-      prompt.images.reduce((sum, image) => sum + image.end - image.start, 0),
-    );
-  const logprobs = settings.logprobs && request.logprobs;
+  const answer: Answer = {
+    request,
+    prompt,
+    maxTokens: checkContext(prompt.ids.length, request.maxTokens, settings.maxModelLen),
+    identity: newIdentity(settings.servedModelName),
+    topLogprobs: settings.logprobs && request.logprobs ? request.topLogprobs : null,
+    totalOf: (result) =>
+      usage(
+        prompt.ids.length,
+        result.generated.length,
+        settings.cachedTokens ? result.cachedTokens : null,
+        prompt.images.reduce((sum, image) => sum + image.end - image.start, 0),
+      ),
+  };
+  await (request.stream ? answerStreamed(settings, exchange, answer) : answerWhole(settings, exchange, answer));
+}
+
+/** What the answer to one checked request is built from. */
+interface Answer {
+  request: ChatCompletionRequest;
+  prompt: EncodedPrompt;
+  maxTokens: number;
+  identity: CompletionIdentity;
+  /** Null without log-probabilities; else how many most likely tokens each entry lists. */
+  topLogprobs: 0 | 1 | null;
+  totalOf(result: CompletionResult): Usage;
+}
+
+async function answerStreamed(settings: ChatSettings, exchange: ChatExchange, answer: Answer): Promise<void> {
+  const { request, prompt, maxTokens, identity, topLogprobs } = answer;
   const strike = new AbortController();
   const signal = AbortSignal.any([exchange.signal, strike.signal]);
-
-  if (request.stream) {
-    const stream = new ChatStream(
-      settings.model,
-      exchange.response,
-      {
-        identity,
-        logprobs,
-        topLogprobs: request.topLogprobs,
-        includeUsage: request.includeUsage,
-        continuousUsage: request.continuousUsage,
-        promptTokens: prompt.ids.length,
-        failure: exchange.failure?.failure === 'no-cors' ? null : exchange.failure,
-        strike: () => {
-          strike.abort();
-        },
+  const stream = new ChatStream(
+    settings.model,
+    exchange.response,
+    {
+      identity,
+      topLogprobs,
+      includeUsage: request.includeUsage,
+      continuousUsage: request.continuousUsage,
+      promptTokens: prompt.ids.length,
+      failure: exchange.failure?.failure === 'no-cors' ? null : exchange.failure,
+      strike: () => {
+        strike.abort();
       },
-      exchange.headers,
-    );
-    try {
-      const result = await settings.engine.complete({
-        prompt,
-        maxTokens,
-        signal,
-        onStart: () => {
-          stream.start();
-        },
-        onToken: (token, probability) => {
-          stream.token(token, probability);
-        },
-      });
-      stream.finish(result, totalOf(result));
-    } catch (error) {
-      if (!signal.aborted) stream.fail(describe(error));
-    }
-    return;
+    },
+    exchange.headers,
+  );
+  try {
+    const result = await settings.engine.complete({
+      prompt,
+      maxTokens,
+      signal,
+      onStart: () => {
+        stream.start();
+      },
+      onToken: (token, probability) => {
+        stream.token(token, probability);
+      },
+    });
+    stream.finish(result, answer.totalOf(result));
+  } catch (error) {
+    if (!signal.aborted) stream.fail(describe(error));
   }
+}
 
-  const failure = exchange.failure?.failure;
+async function answerWhole(settings: ChatSettings, exchange: ChatExchange, answer: Answer): Promise<void> {
+  const { response, failure } = exchange;
+  const cut = failure?.failure === 'cut' ? failure.afterTokens : null;
+  const strike = new AbortController();
+  const signal = AbortSignal.any([exchange.signal, strike.signal]);
   let tokens = 0;
   let result: CompletionResult;
   try {
     result = await settings.engine.complete({
-      prompt,
-      maxTokens,
+      prompt: answer.prompt,
+      maxTokens: answer.maxTokens,
       signal,
       onToken: () => {
         tokens += 1;
-        if (failure === 'cut' && tokens > (exchange.failure?.afterTokens ?? 0)) {
-          exchange.response.destroy();
+        if (cut !== null && tokens >= cut) {
+          response.destroy();
           strike.abort();
         }
       },
@@ -114,28 +134,26 @@ export async function answerChat(settings: ChatSettings, exchange: ChatExchange)
     if (signal.aborted) return;
     throw new PeerHttpError(500, describe(error), 'InternalServerError');
   }
-  if (failure === 'cut') {
-    exchange.response.destroy();
+  if (cut !== null) {
+    response.destroy();
     return;
   }
-  const body = wholeAnswer(settings.model, identity, result, logprobs ? request.topLogprobs : null, totalOf(result));
-  if (failure === 'malformed') {
+  const body = wholeAnswer(settings.model, answer.identity, result, answer.topLogprobs, answer.totalOf(result));
+  if (failure?.failure === 'malformed') {
     // A body cut short: what a client gets when a proxy truncates the answer.
-    const text = JSON.stringify(body).slice(0, 80);
-    exchange.response.writeHead(200, { ...exchange.headers, 'Content-Type': 'application/json' });
-    exchange.response.end(text);
+    response.writeHead(200, { ...exchange.headers, 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(body).slice(0, 80));
     return;
   }
-  sendJson(exchange.response, 200, body, exchange.headers);
+  sendJson(response, 200, body, exchange.headers);
 }
 
 function wholeAnswer(
   model: VisionModel,
   identity: CompletionIdentity,
   result: CompletionResult,
-  /** Null without log-probabilities; else how many most likely tokens each entry lists. */
   topLogprobs: 0 | 1 | null,
-  total: ReturnType<typeof usage>,
+  total: Usage,
 ) {
   const entries =
     topLogprobs === null

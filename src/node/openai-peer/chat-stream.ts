@@ -23,10 +23,8 @@ import {
 
 export interface StreamSettings {
   identity: CompletionIdentity;
-  /** Report each token's log-probability. */
-  logprobs: boolean;
-  /** How many most likely tokens each entry lists (0 or 1). */
-  topLogprobs: 0 | 1;
+  /** Null without log-probabilities; else how many most likely tokens each entry lists. */
+  topLogprobs: 0 | 1 | null;
   includeUsage: boolean;
   continuousUsage: boolean;
   promptTokens: number;
@@ -107,9 +105,8 @@ export class ChatStream {
       return;
     }
     const token = this.model.decode([this.#generated[this.#tokenChunks] ?? 0n], false);
-    const logprobs = this.settings.logprobs
-      ? [logprobEntry(token, pending.probability, this.settings.topLogprobs)]
-      : null;
+    const { topLogprobs } = this.settings;
+    const logprobs = topLogprobs === null ? null : [logprobEntry(token, pending.probability, topLogprobs)];
     this.#tokenChunks += 1;
     const usageSoFar = continuousUsage ? (counts(promptTokens, this.#tokenChunks) as Usage) : null;
     this.#write(contentChunk(identity, pending.text, logprobs, finishReason, usageSoFar));

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Tensor } from '@huggingface/transformers';
 import { VisionModel } from '../../engine/vision-model.ts';
-import { loadModelForNode } from '../../node/load-model.ts';
+import { loadModelForNode } from '../load-model.ts';
 import { answerChat, type ChatSettings } from './chat-handler.ts';
 import { countImageParts } from './chat-request.ts';
 import { CompletionEngine } from './completion-engine.ts';
@@ -240,8 +240,8 @@ class Routes {
       this.#controls.reset();
       sendJson(response, 200, { reset: true });
     } else if (method === 'POST' && path === '/_peer/inject') {
-      const json = parseJson(await readBody(request, this.settings.maxBodyBytes));
       try {
+        const json = parseJson(await readBody(request, this.settings.maxBodyBytes));
         if (json instanceof Error) throw new Error(`The body is not JSON (${json.message}).`);
         sendJson(response, 200, { injected: this.#controls.inject(json) });
       } catch (error) {
