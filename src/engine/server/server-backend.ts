@@ -188,7 +188,7 @@ class ServerQuestion implements BackendQuestion {
             input.onPhase('decode');
           }
           output += event.text;
-          input.onText(event.text);
+          if (event.text) input.onText(event.text);
           if (event.tokens)
             for (const token of event.tokens) tokens.push({ text: token.text, p: Math.exp(token.logprob) });
           else tokens.push({ text: event.text, p: Number.NaN });
