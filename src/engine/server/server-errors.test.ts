@@ -155,6 +155,10 @@ describe('classifyServerFailure: HTTP statuses', () => {
   it('a full context is context-full, from each server’s wording', () => {
     const bodies = [
       `{"error":{"message":"This model's maximum context length is 32768 tokens. However, you requested 1024 output tokens and your prompt contains 32000 input tokens, for a total of 33024 tokens. Please reduce the length of the input prompt or the number of requested output tokens.","type":"BadRequestError","param":"input_tokens","code":400}}`,
+      `{"error":{"message":"This model's maximum context length is 32768 tokens. However, you requested 1024 output tokens and your prompt contains 32000 input tokens","type":"BadRequestError","param":null,"code":400}}`.replace(
+        "This model's maximum context length is 32768 tokens. However,",
+        "You passed 33024 input tokens and requested 1024 output tokens. However, the model's context length is only 32768 tokens,",
+      ),
       '{"error":{"code":400,"message":"request (5274 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":5274,"n_ctx":4096}}',
       '{"error":{"message":"the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length","type":"invalid_request_error","param":null,"code":null}}',
       '{"error":"{\\"error\\":{\\"code\\":400,\\"message\\":\\"request (9177 tokens) exceeds the available context size (4096 tokens), try increasing it\\",\\"type\\":\\"exceed_context_size_error\\"}}"}',

@@ -219,7 +219,8 @@ function quote(text: string): string | null {
 }
 
 /**
- * vLLM: "This model's maximum context length is N tokens. However, you requested …"; llama.cpp:
+ * vLLM: "This model's maximum context length is N tokens. However, you requested …" (newer versions:
+ * "… the model's context length is only N tokens …"); llama.cpp:
  * "request (N tokens) exceeds the available context size (M tokens), try increasing it" with type
  * `exceed_context_size_error`; Ollama: "the prompt is longer than the context length …" and "the
  * input length exceeds the context length".
@@ -229,6 +230,7 @@ function isContextFull(parsed: ParsedError): boolean {
   const message = parsed.message ?? '';
   return (
     /maximum context length/i.test(message) ||
+    /context length is only/i.test(message) ||
     /exceeds? the (available )?context (size|length|window)/i.test(message) ||
     /longer than the context length/i.test(message)
   );
