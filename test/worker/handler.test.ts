@@ -7,9 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VisionModel } from '../../src/engine/vision-model.ts';
 import { loadModelForNode } from '../../src/node/load-model.ts';
 import { imageFromBytes } from '../../src/node/sharp-image.ts';
-import type { DeviceInfo, EngineRequest, ModelChoice, WorkerMessage } from '../../src/protocol/messages.ts';
+import type {
+  DeviceInfo,
+  EngineRequest,
+  ModelChoice,
+  ServerChoice,
+  WorkerMessage,
+} from '../../src/protocol/messages.ts';
 import { createRequestHandler, type WorkerPlatform } from '../../src/worker/handler.ts';
 import { samplePng } from '../engine/helpers.ts';
+import { startPeer, type Peer } from '../../src/node/openai-peer/server.ts';
 
 const TEST_MODEL: ModelChoice = { id: 'visionthink-test', label: 'test', source: 'visionthink-test', local: true };
 
@@ -546,5 +553,77 @@ describe('the device ladder in the worker', () => {
     await handle({ type: 'probe', requestId: 9 });
     expect(messages).toEqual([{ type: 'device', requestId: 9, device: gpuF16 }]);
     expect(loads).toEqual([]);
+  });
+});
+
+describe('a model server as the source', () => {
+  let peer: Peer;
+  let server: ModelChoice & { server: ServerChoice };
+  beforeAll(async () => {
+    peer = await startPeer({ model: shared, port: 0, servedModelName: 'visionthink-test' });
+    server = {
+      id: 'server',
+      label: 'visionthink-test on the peer',
+      source: peer.url,
+      local: false,
+      server: { baseUrl: peer.url, model: 'visionthink-test', minPixels: 3136, maxPixels: 1003520 },
+    };
+  });
+  afterAll(async () => {
+    await peer.close();
+  });
+
+  it('lists the server’s models, connects in place of a load, and answers with the server’s usage', async () => {
+    const { handle, messages, loads } = setup();
+    await handle({ type: 'list-server-models', requestId: 1, baseUrl: peer.url });
+    expect(messages).toContainEqual({ type: 'server-models', requestId: 1, models: ['visionthink-test'] });
+    await handle({ type: 'load', requestId: 2, model: server });
+    expect(loads).toEqual([]); // nothing loads in the worker
+    expect(messages.filter((m) => m.type === 'load-progress')).toEqual([]);
+    expect(messages).toContainEqual(
+      expect.objectContaining({
+        type: 'loaded',
+        requestId: 2,
+        backend: { kind: 'server', baseUrl: peer.url, model: 'visionthink-test', confidenceUnavailable: null },
+      }),
+    );
+    await handle({ type: 'open-image', requestId: 3, image: await png('detailed', 'blue') });
+    await handle({
+      type: 'run',
+      requestId: 4,
+      imageId: 3,
+      question: 'What colour?',
+      policy: 'visionthink',
+      threshold: 0.6,
+      maxVisualTokens: 1024,
+      followUp: false,
+      turns: 0,
+    });
+    const events = messages.flatMap((m) => (m.type === 'run-event' && m.requestId === 4 ? [m.event] : []));
+    const done = events.at(-1);
+    expect(done).toMatchObject({ type: 'done', result: { answer: 'blue', escalated: true } });
+    const usages = events.flatMap((e) => (e.type === 'usage' ? [e.usage] : []));
+    expect(usages.map((u) => u.server?.cachedTokens)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(usages[1]?.server?.cachedTokens).toBeGreaterThan(0);
+    // What the server was sent is what the page is shown, round by round.
+    expect(messages.filter((m) => m.type === 'round-image' && m.requestId === 4)).toHaveLength(2);
+  });
+
+  it('a server that cannot be reached, or does not serve the model, fails the load in words; no fallback', async () => {
+    const { handle, messages } = setup();
+    const closed = { ...server, server: { ...server.server, baseUrl: 'http://127.0.0.1:9/v1' } };
+    await handle({ type: 'load', requestId: 1, model: closed });
+    const unknown = { ...server, server: { ...server.server, model: 'Senqiao/VisionThink-Efficient' } };
+    await handle({ type: 'load', requestId: 2, model: unknown });
+    await handle({ type: 'list-server-models', requestId: 3, baseUrl: 'http://127.0.0.1:9/v1' });
+    const failures = messages.flatMap((m) =>
+      m.type === 'failed' ? [[m.requestId, m.error.code, m.error.message]] : [],
+    );
+    expect(failures).toEqual([
+      [1, 'server-unreachable', expect.stringContaining('Nothing answered at http://127.0.0.1:9/v1')],
+      [2, 'server-model', expect.stringContaining('does not serve "Senqiao/VisionThink-Efficient"')],
+      [3, 'server-unreachable', expect.stringContaining('Nothing answered')],
+    ]);
+    expect(messages.filter((m) => m.type === 'fallback')).toEqual([]);
   });
 });
