@@ -102,13 +102,22 @@ function RoundItem({ trace, status, gated }: { trace: RoundTrace; status: RunSta
             {PHASE_LABELS[trace.phase]}
           </p>
         )}
-        {trace.usage && (
-          <p className="muted trace-usage">
-            {trace.usage.prefilledTokens} tokens prefilled in {formatMs(trace.usage.ms.prefill)},{' '}
-            {trace.usage.generatedTokens} generated in {formatMs(trace.usage.ms.decode)}
-          </p>
-        )}
-        {trace.usage?.server && <ServerUsageLine round={trace.round} usage={trace.usage.server} />}
+        {trace.usage &&
+          (trace.usage.server ? (
+            // The server's own counts; its times include the network and its queue.
+            <>
+              <ServerUsageLine round={trace.round} usage={trace.usage.server} />
+              <p className="muted trace-usage">
+                First text after {formatMs(trace.usage.ms.prefill)}, the rest in {formatMs(trace.usage.ms.decode)}
+              </p>
+            </>
+          ) : (
+            <p className="muted trace-usage">
+              {trace.usage.prefilledTokens} {trace.usage.prefilledTokens === 1 ? 'token' : 'tokens'} prefilled in{' '}
+              {formatMs(trace.usage.ms.prefill)}, {trace.usage.generatedTokens} generated in{' '}
+              {formatMs(trace.usage.ms.decode)}
+            </p>
+          ))}
         {status === 'stopped' && trace.decision === null && (
           <p className="trace-decision decision-stopped" data-testid={`trace.round-${trace.round}.decision`}>
             → Stopped{trace.phase ? ` while ${STOPPED_PHASE_LABELS[trace.phase]}` : ''}.

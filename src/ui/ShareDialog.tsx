@@ -74,12 +74,6 @@ export function ShareDialog({ onClose }: { onClose: () => void }) {
           The link carries the conversation’s first question only: follow-ups are not in it.
         </p>
       )}
-      {server && (
-        <p className="muted" data-testid="share.server">
-          The link carries the model server’s address and model name, never its API key. Whoever opens it connects only
-          when they press Connect.
-        </p>
-      )}
       {staysLocal ? (
         <p className="notice" data-testid="share.local">
           {server
@@ -91,6 +85,12 @@ export function ShareDialog({ onClose }: { onClose: () => void }) {
           {hasImage
             ? 'The link carries the model, the settings, the question and the image. Opening it runs nothing until Ask is pressed.'
             : 'No image is chosen: the link carries the model, the settings and the question.'}
+        </p>
+      )}
+      {server && (
+        <p className="muted" data-testid="share.server">
+          Of the model server it carries the address and the model name, never the API key; whoever opens the link
+          connects only when they press Connect.
         </p>
       )}
     </div>
