@@ -109,8 +109,7 @@ ${policies.join('\n')}
 
 Exit codes:
   0  every question was answered
-  1  the run failed: the model could not be downloaded or run, the server could not answer,
-     a question outgrew the context, or Ctrl+C
+  1  the run failed: the model could not be downloaded or run, the server failed, a question outgrew the context, or Ctrl+C
   2  bad input: the image, a question, an option or the model folder; one line on stderr
 A question that fails ends the conversation there: its error is the one line on stderr, and
 --json prints nothing (not even the answers before it).

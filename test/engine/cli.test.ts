@@ -371,7 +371,10 @@ describe('--help', () => {
     for (const id of ['visionthink', 'confidence', 'low-only', 'full-only'])
       expect(policy).toMatch(new RegExp(`\n +${id} +\\w`));
     expect(paragraph('--threshold ')).toContain('Default: the model');
-    expect(paragraph('--max-visual-tokens ')).toContain('Default: 1024.');
+    expect(paragraph('--max-visual-tokens ')).toContain('Default: 1024;');
+    expect(paragraph('--endpoint ')).toContain('Default: none (the model runs here).');
+    expect(paragraph('--api-key-env ')).toContain('Default: no key.');
+    expect(paragraph('--min-pixels ')).toContain('Default: Qwen2.5-VL');
     expect(paragraph('--json')).toContain('Default: off.');
     expect(paragraph('--json')).toContain('"turns"');
     expect(paragraph('--help')).toContain('Prints this help.');

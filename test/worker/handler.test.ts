@@ -90,6 +90,7 @@ describe('the worker request handler', () => {
         requestId: 1,
         modelId: 'visionthink-test',
         geometry: shared.geometry,
+        backend: { kind: 'local' },
         device: { kind: 'wasm', rung: 'wasm', description: 'WASM, 1 thread', fallbackReason: 'no adapter' },
       },
     ]);
