@@ -116,7 +116,15 @@ export function answerInjected(
   cors: Record<string, string>,
   json: unknown,
 ): boolean {
-  const retry = injection.retryAfter === null ? {} : { 'Retry-After': String(injection.retryAfter) };
+  // A browser page reads Retry-After only when the answer exposes it (it is not a CORS-safelisted
+  // header): as a rate-limiting proxy in front of a model server must, for the page to show it.
+  const retry: Record<string, string> =
+    injection.retryAfter === null
+      ? {}
+      : {
+          'Retry-After': String(injection.retryAfter),
+          ...(cors['Access-Control-Allow-Origin'] ? { 'Access-Control-Expose-Headers': 'Retry-After' } : {}),
+        };
   const model = typeof json === 'object' && json !== null ? (json as { model?: unknown }).model : undefined;
   const requested = typeof model === 'string' ? model : '';
   switch (injection.failure) {
