@@ -220,6 +220,8 @@ describe('a connected server', () => {
     connected(harness, { confidenceUnavailable: reason });
     expect(selectPolicy(store.getState())).toBe('visionthink');
     expect(selectPolicyFallback(store.getState())).toEqual({ wanted: 'confidence', reason });
+    // The same object while nothing changed: React re-renders a subscriber to a new one without end.
+    expect(selectPolicyFallback(store.getState())).toBe(selectPolicyFallback(store.getState()));
     readyWithImageOnServer(harness);
     store.getState().ask('What does the sign say?');
     expect(harness.client.calls.at(-1)).toMatchObject({ type: 'run', policy: 'visionthink' });

@@ -7,6 +7,7 @@ import { checkThreshold, DEFAULT_CONFIDENCE_THRESHOLD } from '../engine/confiden
 import { DEFAULT_POLICY, isPolicyId, POLICIES, type PolicyId } from '../engine/policies.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS, type ImageGeometry } from '../engine/visual-tokens.ts';
 import type { AppState, Slice } from './app-state.ts';
+import { memoSelector } from './memo.ts';
 import { SERVER_MODEL_ID, type AppModelChoice } from './model-choices.ts';
 
 export interface SettingsState {
@@ -116,12 +117,19 @@ export function selectPolicy(state: AppState): PolicyId {
   return wanted === 'confidence' && selectConfidenceUnavailable(state) !== null ? 'visionthink' : wanted;
 }
 
-/** The policy chosen that cannot run on this server and why, when {@link selectPolicy} falls back; else null. */
-export function selectPolicyFallback(state: AppState): { wanted: PolicyId; reason: string } | null {
-  const wanted = wantedPolicy(state);
-  const reason = selectConfidenceUnavailable(state);
-  return wanted === 'confidence' && reason !== null ? { wanted, reason } : null;
-}
+/**
+ * The policy chosen that cannot run on this server and why, when {@link selectPolicy} falls back; else
+ * null. The same object while both are unchanged: the settings panel subscribes to it, and a new
+ * object on every read would re-render it without end.
+ */
+export const selectPolicyFallback = memoSelector(
+  (state) => [wantedPolicy(state), selectConfidenceUnavailable(state)],
+  (state): { wanted: PolicyId; reason: string } | null => {
+    const wanted = wantedPolicy(state);
+    const reason = selectConfidenceUnavailable(state);
+    return wanted === 'confidence' && reason !== null ? { wanted, reason } : null;
+  },
+);
 
 /** The `confidence` policy's threshold: the one chosen, else the selected model's. */
 export function selectThreshold(state: AppState): number {
