@@ -8,6 +8,7 @@ import { TEST_MODEL, type ModelEntry } from '../engine/model-registry.ts';
 import type { DeviceInfo } from '../protocol/messages.ts';
 import { probeDownloadBytes } from './download-size.ts';
 import { selectDownloadBytes, selectDownloadSizeStatus, selectVisibleError } from './selectors.ts';
+import { selectPendingSwitch } from './server-selectors.ts';
 import { expectedFiles } from './storage-slice.ts';
 import { BASE_URL, createHarness, emitRun, FakeStorage, fakeFetch, runEvents, TEST_GEOMETRY } from './testing.ts';
 
@@ -235,6 +236,8 @@ describe('choosing another model while one downloads from the hub', () => {
       status: 'loading',
       pendingSwitch: 'visionthink-test',
     });
+    // The same object while nothing changed: React re-renders a subscriber to a new one without end.
+    expect(selectPendingSwitch(store.getState())).toBe(selectPendingSwitch(store.getState()));
     expect(client.count('cancel-load')).toBe(0);
     store.getState().keepDownloading();
     expect(store.getState().model).toMatchObject({ status: 'loading', pendingSwitch: null });

@@ -2,7 +2,6 @@
  * What the page shows about the model source: where answers come from (this browser or a model
  * server), where images go, the server form's problems and notes. Derived, never stored.
  */
-import type { AppState } from './app-state.ts';
 import { memoSelector } from './memo.ts';
 import { SERVER_MODEL_ID } from './model-choices.ts';
 import { hostOf, serverFieldErrors, serverUrlNotes, serverUrlOf, type ServerFieldErrors } from './server-form.ts';
@@ -86,11 +85,18 @@ export const selectUnlistedModel = memoSelector(
   },
 );
 
-/** The model chosen while another downloads (waiting for the person's word), with its label. */
-export function selectPendingSwitch(state: AppState): { id: string; label: string } | null {
-  const { status, pendingSwitch, choices } = state.model;
-  if (status !== 'loading' || pendingSwitch === null) return null;
-  if (pendingSwitch === SERVER_MODEL_ID) return { id: SERVER_MODEL_ID, label: 'the model server' };
-  const choice = choices.find((candidate) => candidate.id === pendingSwitch);
-  return choice ? { id: choice.id, label: choice.label } : null;
-}
+/**
+ * The model chosen while another downloads (waiting for the person's word), with its label. The
+ * same object while its inputs are unchanged: the model list subscribes to it, and a new object on
+ * every read would re-render it without end.
+ */
+export const selectPendingSwitch = memoSelector(
+  (s) => [s.model.status, s.model.pendingSwitch, s.model.choices],
+  (state): { id: string; label: string } | null => {
+    const { status, pendingSwitch, choices } = state.model;
+    if (status !== 'loading' || pendingSwitch === null) return null;
+    if (pendingSwitch === SERVER_MODEL_ID) return { id: SERVER_MODEL_ID, label: 'the model server' };
+    const choice = choices.find((candidate) => candidate.id === pendingSwitch);
+    return choice ? { id: choice.id, label: choice.label } : null;
+  },
+);
