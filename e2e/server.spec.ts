@@ -176,7 +176,10 @@ const FAILURES: readonly FailureCase[] = [
     name: 'no CORS headers',
     inject: ['no-cors'],
     code: 'server-cors',
-    says: [/is running, but does not allow this page \(ORIGIN\)/, /--allowed-origins '\["ORIGIN"\]'/],
+    says: [
+      /is running, but the browser withheld its reply from this page \(ORIGIN\)/,
+      /--allowed-origins '\["ORIGIN"\]'/,
+    ],
     settings: true,
     then: 'retry',
   },

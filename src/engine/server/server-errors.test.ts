@@ -56,11 +56,19 @@ describe('classifyServerFailure: network', () => {
     );
     expect(error.code).toBe('server-cors');
     expect(error.message).toContain(
-      'http://gpu-box:8000/v1 is running, but does not allow this page (https://visionthink.example)',
+      'http://gpu-box:8000/v1 is running, but the browser withheld its reply from this page (https://visionthink.example)',
     );
     expect(error.message).toContain(`--allowed-origins '["https://visionthink.example"]'`);
     expect(error.message).toContain('OLLAMA_ORIGINS=https://visionthink.example');
     expect(error.message).toContain("llama.cpp's server allows every origin");
+    // vLLM's key check answers before its CORS layer: a refused key looks the same from the page.
+    expect(error.message).toContain('or the server needs an API key');
+    const withKey = classify(
+      { kind: 'network', cause: new TypeError('Failed to fetch'), answersWithoutCors: true },
+      { ...BROWSER, apiKey: 'sk-secret-123' },
+    );
+    expect(withKey.message).toContain('or the API key was not accepted');
+    expect(withKey.message).not.toContain('sk-secret-123');
   });
 
   it('in a browser, no answer to the probe either means nothing is there', () => {

@@ -53,7 +53,7 @@ export function classifyServerFailure(failure: ServerFailure, context: FailureCo
   switch (failure.kind) {
     case 'network':
       return failure.answersWithoutCors === true
-        ? make('server-cors', corsMessage(address, context.pageOrigin ?? 'this page'))
+        ? make('server-cors', corsMessage(address, context.pageOrigin ?? 'this page', context.apiKey !== undefined))
         : make('server-unreachable', unreachableMessage(address, failure.cause, context.pageOrigin));
     case 'http':
       return classifyStatus(failure, address, context, make);
@@ -269,12 +269,20 @@ function formatSeconds(seconds: number): string {
 
 // --- Network failures --------------------------------------------------------------------------
 
-function corsMessage(address: string, origin: string): string {
+/**
+ * The browser hid a reply that did arrive. Either the origin is not allowed, or the server refused
+ * the request before its CORS layer could add the headers: vLLM checks the API key first, so a
+ * missing or wrong key looks exactly like this from the page, as does a proxy's size limit.
+ */
+function corsMessage(address: string, origin: string, keySent: boolean): string {
+  const key = keySent
+    ? 'the API key was not accepted (vLLM refuses a wrong key before adding CORS headers: check the key)'
+    : 'the server needs an API key (vLLM refuses a request without one before adding CORS headers: enter the key)';
   return (
-    `The server at ${address} is running, but does not allow this page (${origin}) to use it: its CORS settings leave this origin out. ` +
-    `Start vLLM with --allowed-origins '["${origin}"]' (its default allows every origin), ` +
-    `or Ollama with OLLAMA_ORIGINS=${origin} (it allows only localhost by default); ` +
-    `llama.cpp's server allows every origin. A proxy in front of the server must pass the CORS headers on, Authorization included.`
+    `The server at ${address} is running, but the browser withheld its reply from this page (${origin}). ` +
+    `Either the server does not allow this origin — start vLLM with --allowed-origins '["${origin}"]' (its default allows every origin), ` +
+    `or Ollama with OLLAMA_ORIGINS=${origin} (it allows only localhost by default); llama.cpp's server allows every origin — ` +
+    `or ${key}. A proxy in front of the server must pass the CORS headers on, Authorization included, on its errors too.`
   );
 }
 
