@@ -18,7 +18,7 @@ import type { SpentVisualTokens } from '../engine/events.ts';
 import type { ImageSource, PixelImage } from '../engine/image.ts';
 import type { VisionModel } from '../engine/vision-model.ts';
 import { Conversation } from '../engine/conversation.ts';
-import { ServerBackend } from '../engine/server/server-backend.ts';
+import { ServerBackend, withTimeout } from '../engine/server/server-backend.ts';
 import { listModels } from '../engine/server/openai-client.ts';
 import type { BackendInfo, DeviceInfo, EngineRequest, ModelChoice, WorkerMessage } from '../protocol/messages.ts';
 
@@ -214,11 +214,14 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
       const loaded = await enqueue(async () => {
         // Cancelled while it waited: the model loaded now stays.
         if (controller.signal.aborted) throw new AbortedError(DOWNLOAD_CANCELLED);
+        // A server is checked before anything is given up: a mistyped address must not unload a
+        // model that took minutes to download.
+        const connected = choice.server ? await ServerBackend.connect(choice.server, controller.signal) : null;
         const previous = current;
         current = null;
         await endConversation();
         await previous?.model.dispose().catch(() => undefined);
-        const fresh = await loadOnLadder(requestId, choice, null, controller.signal);
+        const fresh = connected ?? (await loadOnLadder(requestId, choice, null, controller.signal));
         current = { model: fresh, requestId, choice };
         return fresh;
       });
@@ -257,7 +260,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
   /** Lists a server's models; network only, so it does not wait for runs in the queue. */
   async function listServerModels(requestId: number, baseUrl: string, apiKey: string | undefined): Promise<void> {
     try {
-      const models = await listModels({ baseUrl, ...(apiKey ? { apiKey } : {}) });
+      const server = { baseUrl, ...(apiKey ? { apiKey } : {}) };
+      const models = await withTimeout(server, undefined, (signal) => listModels(server, signal));
       platform.post({ type: 'server-models', requestId, models });
     } catch (error) {
       fail(requestId, error);

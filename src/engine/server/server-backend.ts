@@ -55,7 +55,7 @@ export class ServerBackend implements Backend {
   ): Promise<ServerBackend> {
     checkPixelLimits(settings.minPixels, settings.maxPixels);
     const where = displayAddress(settings.baseUrl);
-    const models = await listModels(settings, signal, client);
+    const models = await withTimeout(settings, signal, (bounded) => listModels(settings, bounded, client));
     if (!models.includes(settings.model)) {
       const offered =
         models.length > 0
@@ -63,7 +63,7 @@ export class ServerBackend implements Backend {
           : 'It lists no models.';
       throw new ServerError('server-model', `The server at ${where} does not serve "${settings.model}". ${offered}`);
     }
-    const logprobs = await returnsLogprobs(settings, signal, client);
+    const logprobs = await withTimeout(settings, signal, (bounded) => returnsLogprobs(settings, bounded, client));
     const unavailable = logprobs
       ? null
       : `The server at ${where} does not return token probabilities (logprobs), which "Escalate when unsure" needs to judge an answer.`;
@@ -120,6 +120,33 @@ function checkPixelLimits(minPixels: number, maxPixels: number): void {
   }
 }
 
+/** How long checking a server may take before the app says it does not answer. */
+export const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs `work` with a signal that also aborts after {@link CONNECT_TIMEOUT_MS}: a server that
+ * accepts the connection and then says nothing is reported, not waited on for ever.
+ */
+export async function withTimeout<T>(
+  server: { baseUrl: string },
+  signal: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const timeout = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
+  const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  try {
+    return await work(bounded);
+  } catch (error) {
+    if (timeout.aborted && !signal?.aborted) {
+      throw new ServerError(
+        'server-unreachable',
+        `The server at ${displayAddress(server.baseUrl)} accepted the connection but did not answer within ${CONNECT_TIMEOUT_MS / 1000} s. It may be busy loading the model or stuck; try again, or check its log.`,
+      );
+    }
+    throw error;
+  }
+}
+
 /** Whether a one-token completion asked for log-probabilities comes back with them. */
 async function returnsLogprobs(
   settings: ServerEndpoint,
@@ -136,9 +163,17 @@ async function returnsLogprobs(
     }
     return false;
   } catch (error) {
-    // A server that refuses the option does not offer it; any other failure is the server's.
-    if (error instanceof ServerError && error.code === 'server-error') return false;
-    throw error;
+    if (!(error instanceof ServerError && error.code === 'server-error')) throw error;
+    // Refused: if the same request without the option is answered, the option is what it refused;
+    // otherwise the server is failing, and that is what the person needs to hear.
+    for await (const event of streamChat(
+      settings,
+      { messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1, logprobs: false, ...(signal ? { signal } : {}) },
+      client,
+    )) {
+      if (event.type === 'finish') return false;
+    }
+    return false;
   }
 }
 
@@ -209,7 +244,7 @@ class ServerQuestion implements BackendQuestion {
       generatedTokens: usage?.completionTokens ?? tokens.length,
       // The server does not say how long encoding and prefill took: both are the wait for the first token.
       ms: { encode: 0, prefill: roundMs((firstAt ?? end) - start), decode: roundMs(end - (firstAt ?? end)) },
-      ...(usage ? { server: usage } : {}),
+      server: usage,
     };
   }
 
