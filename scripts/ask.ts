@@ -288,6 +288,12 @@ function eventPrinter(
         return;
       case 'usage': {
         const { usage } = event;
+        if (usage.server === null) {
+          out(
+            `\n  server: token counts not reported · ${usage.ms.prefill.toFixed(0)} ms to the first token, decode ${usage.ms.decode.toFixed(0)} ms\n`,
+          );
+          return;
+        }
         if (usage.server) {
           const { promptTokens, completionTokens, cachedTokens } = usage.server;
           const cached = cachedTokens === null ? 'cached tokens not reported' : `${cachedTokens} cached`;

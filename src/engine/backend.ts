@@ -54,8 +54,8 @@ export interface RoundOutput {
   prefilledTokens: number;
   generatedTokens: number;
   ms: { encode: number; prefill: number; decode: number };
-  /** The server's own usage report (server backend only). */
-  server?: ServerUsage;
+  /** The server's own usage report (server backend only; null when the server sent none). */
+  server?: ServerUsage | null;
 }
 
 /** One question on a conversation: rounds appended to the state after its last completed question. */

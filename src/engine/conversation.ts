@@ -275,7 +275,7 @@ export class Conversation {
           decision: decision.decision,
           reason: decision.reason,
           ms: reply.ms,
-          ...(reply.server ? { server: reply.server } : {}),
+          ...(reply.server === undefined ? {} : { server: reply.server }),
         };
         rounds.push(usage);
         emit({ type: 'usage', usage, totals: totals(), tokens: reply.tokens });

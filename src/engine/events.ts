@@ -54,8 +54,11 @@ export interface RoundUsage {
   /** Why, for people: the confidence against the threshold, the policy's refusal, the parse error. */
   reason: string;
   ms: { encode: number; prefill: number; decode: number };
-  /** The round's usage as a model server reported it (server backend only). */
-  server?: ServerUsage;
+  /**
+   * The round's usage as a model server reported it: present for every round a server answered
+   * (null when it reported none; then the prompt and prefill counts are 0, not measured).
+   */
+  server?: ServerUsage | null;
 }
 
 /** Visual tokens of the question so far against the always-full-resolution baseline. */

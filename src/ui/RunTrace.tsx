@@ -49,7 +49,14 @@ function AnswerTokens({ trace, label }: { trace: RoundTrace; label: string }) {
 }
 
 /** What the model server reported for a round: its prompt (and of it, what its prefix cache served) and what it generated. */
-function ServerUsageLine({ round, usage }: { round: number; usage: ServerUsage }) {
+function ServerUsageLine({ round, usage }: { round: number; usage: ServerUsage | null }) {
+  if (usage === null) {
+    return (
+      <p className="muted trace-usage" data-testid={`trace.round-${round}.server-usage`}>
+        Server: token counts not reported
+      </p>
+    );
+  }
   const cached = usage.cachedTokens === null ? 'cached: not reported' : `${usage.cachedTokens} cached`;
   return (
     <p
@@ -103,7 +110,7 @@ function RoundItem({ trace, status, gated }: { trace: RoundTrace; status: RunSta
           </p>
         )}
         {trace.usage &&
-          (trace.usage.server ? (
+          (trace.usage.server !== undefined ? (
             // The server's own counts; its times include the network and its queue.
             <>
               <ServerUsageLine round={trace.round} usage={trace.usage.server} />
