@@ -128,6 +128,9 @@ export const createModelSlice =
      */
     const switchTo = (id: string): void => {
       const { model } = get();
+      // A question running on the source being left is stopped: its next round must not send the
+      // image to a server the page no longer names, nor answer from one it says is gone.
+      if ((id === SERVER_MODEL_ID) !== (model.selectedId === SERVER_MODEL_ID)) get().stop();
       if (id === SERVER_MODEL_ID) {
         if (model.status === 'loading') client.cancelLoad();
         set((state) => ({

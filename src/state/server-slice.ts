@@ -97,8 +97,12 @@ export const createServerSlice =
 
     const save = (change: Partial<SavedServer> = {}): void => {
       const { server } = get();
+      // Only an address that can be used is kept on this device: never one half typed, nor one
+      // carrying a password or a query (the form refuses those, but only once they are typed).
+      const url = serverUrlOf(server.fields.url) ?? readSavedServer(deps.preferences).url;
       writeSavedServer(deps.preferences, {
         ...server.fields,
+        url,
         rememberKey: server.rememberKey,
         connected: server.saved,
         ...change,
@@ -142,15 +146,21 @@ export const createServerSlice =
           return;
         }
         const fields = { ...server.fields, [field]: value };
-        // Back at the server a key is remembered for: it is filled in again.
+        // A key belongs to the server it was typed for: once the address names another, the key is
+        // withheld (nothing typed next can send it there), and back at a server a key is
+        // remembered for, that key is filled in again.
+        const before = originOf(server.fields.url);
+        const after = field === 'url' ? originOf(value) : before;
+        const withheld = server.apiKey !== '' && before !== null && after !== before;
         const stored = readRememberedKey(deps.preferences);
         const refill =
-          field === 'url' && server.apiKey === '' && stored !== null && stored.origin === originOf(value)
+          field === 'url' && (server.apiKey === '' || withheld) && stored !== null && stored.origin === after
             ? { apiKey: stored.key, keyWithheld: false }
-            : {};
+            : withheld
+              ? { apiKey: '', keyWithheld: true }
+              : {};
         update({ fields, fromLink: false, ...refill });
         save();
-        if (field === 'url' && server.apiKey !== '') saveKey();
       },
       setRememberKey: (remember) => {
         update({ rememberKey: remember });
@@ -209,6 +219,8 @@ export const createServerSlice =
           });
           return;
         }
+        // A question still running goes to the server named before: stopped, not redirected.
+        get().stop();
         const requestId = client.load({
           id: SERVER_MODEL_ID,
           label: `${choice.model} on ${hostOf(choice.baseUrl)}`,

@@ -150,8 +150,9 @@ describe('choosing a model server', () => {
 
     // The next visit has the form and the key back.
     const next = createHarness(fakeFetch({}), '', undefined, undefined, preferences);
+    // The address as it will be used (a half-typed one is never stored).
     expect(next.store.getState().server).toMatchObject({
-      fields: { url: URL_TYPED, model: MODEL },
+      fields: { url: BASE_URL, model: MODEL },
       apiKey: KEY,
       rememberKey: true,
     });
@@ -161,6 +162,22 @@ describe('choosing a model server', () => {
     expect(next.store.getState().server.apiKey).toBe(KEY);
     const after = createHarness(fakeFetch({}), '', undefined, undefined, preferences);
     expect(after.store.getState().server).toMatchObject({ apiKey: '', rememberKey: false });
+  });
+
+  it('withholds the key once the address names another server, and stores no address half typed', () => {
+    const harness = serverForm();
+    const { store, preferences } = harness;
+    store.getState().setRememberKey(true);
+    store.getState().setServerField('url', 'http://user:secret@other-host:8000/v1');
+    expect(store.getState().server).toMatchObject({ apiKey: '', keyWithheld: true });
+    expect(stored(preferences)).not.toContain('secret');
+    expect(stored(preferences)).toContain('http://localhost:8000');
+    store.getState().setServerField('url', 'http://other-host:8000/v1');
+    void store.getState().listServerModels();
+    expect(harness.client.calls.at(-1)).toEqual({ type: 'list-server-models', baseUrl: 'http://other-host:8000/v1' });
+    // Back at the server the key was remembered for, it is filled in again.
+    store.getState().setServerField('url', BASE_URL);
+    expect(store.getState().server).toMatchObject({ apiKey: KEY, keyWithheld: false });
   });
 
   it('starts with the server of last time, connecting at once unless it needs a key not remembered', () => {
@@ -366,6 +383,25 @@ describe('server errors', () => {
     store.getState().retry();
     expect(client.count('run')).toBe(runs + 1);
     expect(client.calls.at(-1)).toMatchObject({ type: 'run', question: 'What does the sign say?' });
+  });
+
+  it('a question running on the server is stopped when the source changes, so no later round goes there', () => {
+    const harness = connected(serverForm());
+    const { store, client } = harness;
+    readyWithImageOnServer(harness);
+    store.getState().ask('What does the sign say?');
+    expect(store.getState().run.status).toBe('running');
+    const cancels = client.count('cancel');
+    store.getState().selectModel('visionthink-test');
+    expect(client.count('cancel')).toBe(cancels + 1);
+    expect(store.getState().run.stopping).toBe(true);
+    // Connecting to another server stops a running question too.
+    const again = connected(serverForm());
+    readyWithImageOnServer(again);
+    again.store.getState().ask('Why?');
+    const before = again.client.count('cancel');
+    again.store.getState().connectServer();
+    expect(again.client.count('cancel')).toBe(before + 1);
   });
 
   it('names the settings for an unreachable server during a run, but not for a busy one', () => {

@@ -252,7 +252,7 @@ export function ServerForm() {
           </p>
           {keyWithheld && (
             <p className="notice" data-testid="server.key.withheld">
-              The link you opened names another server, so the key you entered before was not filled in.
+              The key you entered belongs to another server, so it was not filled in here: type the key for this server.
             </p>
           )}
         </div>
