@@ -29,6 +29,11 @@ quietLibraryLogs();
 try {
   const peer = await startPeer(options);
   process.stdout.write(`VisionThink peer: serving ${peer.servedModelName} at ${peer.url}\n`);
+  // The app counts visual tokens with the pixel limits it is given: these are the peer's.
+  const { minPixels, maxPixels } = peer.model.geometry;
+  process.stdout.write(
+    `Its image processor keeps images within ${minPixels}–${maxPixels} pixels: set the app's pixel limits to these.\n`,
+  );
   const stop = (): void => {
     peer.close().then(
       () => process.exit(0),

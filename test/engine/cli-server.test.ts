@@ -96,6 +96,10 @@ describe('ask --endpoint', () => {
     expect(r.turns.map((t) => t.visualTokens)).toEqual(l.turns.map((t) => t.visualTokens));
     const rounds = r.turns.flatMap((t) => t.rounds);
     expect(rounds.length).toBe(3);
+    // The server counts the local prompt, plus the line break its chat template puts before the
+    // tool response (test/engine/server-messages.test.ts) once that is in the conversation.
+    const localPrompts = l.turns.flatMap((t) => t.rounds.map((round) => round.promptTokens));
+    expect(rounds.map((round) => round.promptTokens)).toEqual(localPrompts.map((n, i) => (i === 0 ? n : n + 1)));
     for (const round of rounds) {
       expect(round.server).toEqual({
         promptTokens: round.promptTokens,
