@@ -352,6 +352,31 @@ test('server failures: each says what went wrong, keeps the question, and the ne
     expect(chats.slice(-2).map((entry) => entry.authorization)).toEqual([true, true]);
   });
 
+  await test.step('a server that checks the key before CORS (as vLLM does): a wrong key is named as a cause', async () => {
+    const right = 'sk-e2e-right-key-52c1';
+    const wrong = 'sk-e2e-wrong-key-9d0e';
+    const locked = await TestPeer.start({ model: peer.peer.model, apiKey: right });
+    try {
+      // The address first: a key belongs to the server it is typed for.
+      await serverId(app, 'server.url').fill(locked.url);
+      await serverId(app, 'server.key').fill(wrong);
+      await serverId(app, 'server.model').fill(TEST_MODEL_ID);
+      await serverId(app, 'server.connect').click();
+      const text = await expectServerError(app, 'server-cors', [
+        /is running, but the browser withheld its reply from this page \(ORIGIN\)/,
+        /or the API key was not accepted/,
+      ]);
+      expect(text).not.toContain(wrong);
+      await serverId(app, 'server.key').fill(right);
+      await serverId(app, 'server.connect').click();
+      await expectConnected(app, locked);
+      await app.ask('What colour is it, on the server with a key?');
+      await app.expectAnswer('blue');
+    } finally {
+      await locked.close();
+    }
+  });
+
   // Every chat completion the peer got came from the app's page.
   const chats = await peer.chats();
   expect(chats.every((entry) => entry.origin === app.origin)).toBe(true);
