@@ -15,7 +15,7 @@ describe('where the page says images go', () => {
     store.getState().setServerField('url', 'https://gpu.example:8443/v1');
     store.getState().setServerField('model', 'vt');
     expect(text()).toBe(
-      'Images and questions will be sent to https://gpu.example:8443 (the model server you chose) once you connect; none has been sent yet.',
+      'Images and questions will be sent to https://gpu.example:8443 (the model server you chose) once you connect.',
     );
     expect(connectDestinationText(selectModelSource(store.getState()))).toBe(
       'Once connected, your images and questions are sent to https://gpu.example:8443; the API key, if any, goes only to that server.',
@@ -37,9 +37,19 @@ describe('where the page says images go', () => {
   });
 
   it('names the link as the source of an address it filled in', () => {
-    const { store } = createHarness(fakeFetch({}), '#server=http%3A%2F%2Fgpu.test%2Fv1');
+    const { store, client } = createHarness(fakeFetch({}), '#server=http%3A%2F%2Fgpu.test%2Fv1&server-model=vt');
     expect(privacyText(selectModelSource(store.getState()))).toBe(
       'Images and questions will be sent to http://gpu.test (the model server named in the link you opened) once you connect; none has been sent yet.',
+    );
+    // Once a connection was tried, the page can no longer promise that nothing went there.
+    store.getState().connectServer();
+    client.emit({
+      type: 'failed',
+      requestId: client.last('load'),
+      error: { code: 'server-unreachable', message: 'Nothing answered at http://gpu.test/v1.' },
+    });
+    expect(privacyText(selectModelSource(store.getState()))).toBe(
+      'Images and questions will be sent to http://gpu.test (the model server you chose) once you connect.',
     );
   });
 });

@@ -14,7 +14,10 @@ export function privacyText(source: ModelSourceView): string {
   if (source.status === 'connected' || source.status === 'connecting') {
     return `Images and questions are sent to ${source.origin} (${whose}).`;
   }
-  return `Images and questions will be sent to ${source.origin} (${whose}) once you connect; none has been sent yet.`;
+  // Only a server a link just named is sure to have been sent nothing: after a failed or cancelled
+  // connect, an earlier connection may have sent it questions.
+  const yet = source.fromLink && source.status === 'setup' ? '; none has been sent yet' : '';
+  return `Images and questions will be sent to ${source.origin} (${whose}) once you connect${yet}.`;
 }
 
 /** Beside Connect: what connecting does. */
