@@ -9,6 +9,7 @@
 import type { Request } from '@playwright/test';
 import { expect, RUN_TIMEOUT, TEST_MODEL_ID, test, type App } from './support/app.ts';
 import { expectedTokens, sampleImage } from './support/images.ts';
+import { askThenStopAfter, timedRun, type StopOutcome } from './support/stop.ts';
 import { closedPort, connectToServer, expectConnected, recordRequests, serverId, TestPeer } from './support/server.ts';
 
 const QUESTION = 'What colour is this image?';
@@ -408,78 +409,6 @@ function recordChats(app: App, target: TestPeer): () => ChatRequest[] {
   return () => [...chats.values()];
 }
 
-/** Where a run was when Stop was clicked, and how it ended. */
-interface StopOutcome {
-  clicked: boolean;
-  /** The trace's phase at the click (`round-1:prefill`, `round-2:decode`, …). */
-  phase: string;
-  status: string;
-  clickToIdleMs: number;
-}
-
-/**
- * Presses Ask and, `delayMs` later on the page's own clock (not on any event of the run), Stop;
- * resolves once the run has ended.
- */
-function askThenStopAfter(app: App, delayMs: number): Promise<StopOutcome> {
-  return app.page.evaluate(
-    ({ delayMs, timeout }) =>
-      new Promise<StopOutcome>((resolve, reject) => {
-        const find = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-        const status = () => find('answer')?.dataset.status ?? 'missing';
-        find('ask')?.click();
-        setTimeout(() => {
-          const stop = find('stop') as HTMLButtonElement | null;
-          if (!stop || stop.disabled || status() !== 'running') {
-            resolve({ clicked: false, phase: 'ended', status: status(), clickToIdleMs: 0 });
-            return;
-          }
-          const phase = find('trace')?.dataset.phase ?? 'unknown';
-          const clickedAt = performance.now();
-          stop.click();
-          const finish = (): boolean => {
-            if (status() === 'running') return false;
-            resolve({ clicked: true, phase, status: status(), clickToIdleMs: performance.now() - clickedAt });
-            return true;
-          };
-          if (finish()) return;
-          const observer = new MutationObserver(() => {
-            if (finish()) observer.disconnect();
-          });
-          observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-          setTimeout(() => {
-            observer.disconnect();
-            reject(new Error(`the run did not end within ${timeout} ms of Stop (clicked during ${phase})`));
-          }, timeout);
-        }, delayMs);
-      }),
-    { delayMs, timeout: RUN_TIMEOUT },
-  );
-}
-
-/** Presses Ask and resolves with the page-clock time until the run ended by itself. */
-function timedRun(app: App): Promise<number> {
-  return app.page.evaluate(
-    (timeout) =>
-      new Promise<number>((resolve, reject) => {
-        const status = () => document.querySelector<HTMLElement>('[data-testid="answer"]')?.dataset.status;
-        document.querySelector<HTMLElement>('[data-testid="ask"]')?.click();
-        const started = performance.now();
-        const observer = new MutationObserver(() => {
-          if (status() === 'running') return;
-          observer.disconnect();
-          resolve(performance.now() - started);
-        });
-        observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-        setTimeout(() => {
-          observer.disconnect();
-          reject(new Error('the run did not end'));
-        }, timeout);
-      }),
-    RUN_TIMEOUT,
-  );
-}
-
 test('Stop ends the request to the server; a server without log-probabilities disables Escalate when unsure', async ({
   app,
 }) => {
@@ -494,7 +423,7 @@ test('Stop ends the request to the server; a server without log-probabilities di
   await app.byId('question').fill(QUESTION);
 
   // An uninterrupted run sets the time scale of the click.
-  const runMs = await timedRun(app);
+  const runMs = await timedRun(app, { fresh: false });
   await app.expectAnswer('red');
   await app.expectMeter(tokens);
   app.time('uninterruptedRunMs', runMs);
@@ -508,7 +437,7 @@ test('Stop ends the request to the server; a server without log-probabilities di
     await peer.resetPrefixCache();
     await peer.reset();
     const before = chats().length;
-    const outcome = await askThenStopAfter(app, Math.round(fraction * runMs));
+    const outcome = await askThenStopAfter(app, Math.round(fraction * runMs), { fresh: false });
     test.info().annotations.push({ type: `Stop at ${fraction} of the run`, description: JSON.stringify(outcome) });
     // The run ended first, or the click lost the race to the answer's last tokens: no landing.
     if (!outcome.clicked || (outcome.status === 'done' && outcome.phase.endsWith(':decode'))) continue;

@@ -4,8 +4,9 @@
  * question that was never answered), the session keeps the stopped questions apart, and the next
  * question runs normally. The time from the click to the idle page is reported per phase.
  */
-import { expect, RUN_TIMEOUT, test, type App } from './support/app.ts';
+import { expect, test } from './support/app.ts';
 import { expectedTokens, sampleImage } from './support/images.ts';
+import { askThenStopAfter, timedRun } from './support/stop.ts';
 
 /** When Stop is clicked, as fractions of an uninterrupted run of the same question. */
 const STOP_AT = {
@@ -14,86 +15,6 @@ const STOP_AT = {
   // SwiftShader spends most of a 20-40 s run in two prefills: fewer clicks, still spread out.
   webgpu: [0.06, 0.27, 0.48, 0.7],
 } as const;
-
-interface StopOutcome {
-  /** Stop was still enabled when the moment came (the run had not ended by itself). */
-  clicked: boolean;
-  /** Where the run was at the click, as the trace says (`round-1:prefill`, `between-rounds`…). */
-  phase: string;
-  /** From the click until the page was idle. */
-  clickToIdleMs: number;
-  /** What the answer area ended as. */
-  status: string;
-}
-
-/**
- * Presses Ask, then Stop `delayMs` later, from inside the page (so that the delay is the page's
- * own clock, whatever the test runner is doing), and waits until the run has ended.
- */
-function askThenStopAfter(app: App, delayMs: number): Promise<StopOutcome> {
-  return app.page.evaluate(
-    ({ delayMs, timeout }) =>
-      new Promise<StopOutcome>((resolve, reject) => {
-        const find = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-        const status = () => find('answer')?.dataset.status ?? 'missing';
-        // A whole question each time, not a follow-up on the conversation so far.
-        const fresh = find('new-conversation') as HTMLButtonElement | null;
-        if (fresh && !fresh.disabled) fresh.click();
-        find('ask')?.click();
-        setTimeout(() => {
-          const stop = find('stop') as HTMLButtonElement | null;
-          if (!stop || stop.disabled || status() !== 'running') {
-            resolve({ clicked: false, phase: 'ended', clickToIdleMs: 0, status: status() });
-            return;
-          }
-          const phase = find('trace')?.dataset.phase ?? 'unknown';
-          const clickedAt = performance.now();
-          stop.click();
-          const finish = (): boolean => {
-            if (status() === 'running') return false;
-            resolve({ clicked: true, phase, clickToIdleMs: performance.now() - clickedAt, status: status() });
-            return true;
-          };
-          if (finish()) return;
-          const observer = new MutationObserver(() => {
-            if (finish()) observer.disconnect();
-          });
-          observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-          setTimeout(() => {
-            observer.disconnect();
-            reject(new Error(`The run did not end within ${timeout} ms of Stop (clicked during ${phase})`));
-          }, timeout);
-        }, delayMs);
-      }),
-    { delayMs, timeout: RUN_TIMEOUT },
-  );
-}
-
-/** Presses Ask and resolves with the page-clock time until the run ended by itself. */
-function timedRun(app: App): Promise<number> {
-  return app.page.evaluate(
-    (timeout) =>
-      new Promise<number>((resolve, reject) => {
-        const answer = () => document.querySelector<HTMLElement>('[data-testid="answer"]');
-        // A whole question each time, not a follow-up on the conversation so far.
-        const fresh = document.querySelector<HTMLButtonElement>('[data-testid="new-conversation"]');
-        if (fresh && !fresh.disabled) fresh.click();
-        document.querySelector<HTMLElement>('[data-testid="ask"]')?.click();
-        const started = performance.now();
-        const observer = new MutationObserver(() => {
-          if (answer()?.dataset.status === 'running') return;
-          observer.disconnect();
-          resolve(performance.now() - started);
-        });
-        observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-        setTimeout(() => {
-          observer.disconnect();
-          reject(new Error('the run did not end'));
-        }, timeout);
-      }),
-    RUN_TIMEOUT,
-  );
-}
 
 test('Stop at arbitrary moments ends the run wherever it is, says so everywhere, and the next question runs', async ({
   app,
@@ -108,7 +29,7 @@ test('Stop at arbitrary moments ends the run wherever it is, says so everywhere,
   // A first run warms up (shaders, caches); a second, uninterrupted, sets the time scale of the clicks.
   await app.ask('What colour is this image?');
   await app.expectAnswer('green');
-  const runMs = await timedRun(app);
+  const runMs = await timedRun(app, { fresh: true });
   await app.expectAnswer('green');
   app.time('uninterruptedRunMs', runMs);
 
@@ -118,7 +39,7 @@ test('Stop at arbitrary moments ends the run wherever it is, says so everywhere,
   // The warm-up and the timed run.
   let answered = 2;
   for (const fraction of fractions) {
-    const outcome = await askThenStopAfter(app, Math.round(fraction * runMs));
+    const outcome = await askThenStopAfter(app, Math.round(fraction * runMs), { fresh: true });
     test.info().annotations.push({ type: `Stop at ${fraction} of the run`, description: JSON.stringify(outcome) });
     if (!outcome.clicked) {
       // The run had ended by itself before the moment came: it counts as answered.
