@@ -61,6 +61,19 @@ afterAll(async () => {
 const PIXELS = ['--min-pixels', '3136', '--max-pixels', '1003520', '--max-visual-tokens', '1024'];
 const QUESTIONS = ['--question', 'What colour is it?', '--question', 'And now?'];
 
+/** One question about the detailed image, asked of `peer`'s model on it, with `extra` options. */
+const onServer = (peer: Peer, ...extra: string[]): string[] => [
+  '--image',
+  detailed,
+  '--question',
+  'What colour?',
+  '--endpoint',
+  peer.url,
+  '--model',
+  NAME,
+  ...extra,
+];
+
 /** A round without what differs by backend: timings, prefill accounting, the server's own report. */
 const figures = (usage: RoundUsage): Partial<RoundUsage> => {
   const rest: Partial<RoundUsage> = { ...usage };
@@ -112,17 +125,7 @@ describe('ask --endpoint', () => {
   });
 
   it('says in words what the server reported, for people', async () => {
-    const { code, stdout } = await ask([
-      '--image',
-      detailed,
-      '--question',
-      'What colour?',
-      '--endpoint',
-      open.url,
-      '--model',
-      NAME,
-      ...PIXELS,
-    ]);
+    const { code, stdout } = await ask(onServer(open, ...PIXELS));
     expect(code).toBe(0);
     expect(stdout).toContain(`Model ${NAME} at ${open.url}`);
     // Round 1 may find the prompt cached from an earlier test; round 2 always continues on round 1's.
@@ -134,55 +137,17 @@ describe('ask --endpoint', () => {
   });
 
   it('reads the API key from the variable named, and never prints it', async () => {
-    const ok = await ask(
-      [
-        '--image',
-        detailed,
-        '--question',
-        'What colour?',
-        '--endpoint',
-        locked.url,
-        '--model',
-        NAME,
-        '--api-key-env',
-        'PEER_KEY',
-        '--json',
-      ],
-      { PEER_KEY: KEY },
-    );
+    const ok = await ask(onServer(locked, '--api-key-env', 'PEER_KEY', '--json'), { PEER_KEY: KEY });
     expect(ok.code).toBe(0);
     expect((JSON.parse(ok.stdout) as RunResult).answer).toBe('green');
 
-    const wrong = await ask(
-      [
-        '--image',
-        detailed,
-        '--question',
-        'What colour?',
-        '--endpoint',
-        locked.url,
-        '--model',
-        NAME,
-        '--api-key-env',
-        'PEER_KEY',
-      ],
-      { PEER_KEY: `${KEY}-wrong` },
-    );
+    const wrong = await ask(onServer(locked, '--api-key-env', 'PEER_KEY'), { PEER_KEY: `${KEY}-wrong` });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
     expect(wrong.stderr).toMatch(/key/i);
     expect(wrong.stderr + wrong.stdout).not.toContain(KEY);
 
-    const none = await ask([
-      '--image',
-      detailed,
-      '--question',
-      'What colour?',
-      '--endpoint',
-      locked.url,
-      '--model',
-      NAME,
-    ]);
+    const none = await ask(onServer(locked));
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/key/i);
   });
