@@ -11,70 +11,11 @@ import {
   selectModelSource,
   selectServerFieldErrors,
   selectServerUrlNotes,
-  selectUnlistedModel,
   useAppStore,
   type ServerFieldName,
 } from '../state/index.ts';
 import { connectDestinationText } from './privacy-copy.ts';
-
-/** Model names offered as buttons too (a datalist is hard to find on some phones); more go in the list only. */
-const MAX_MODEL_BUTTONS = 6;
-
-function ModelListStatus({ onPick }: { onPick: (model: string) => void }) {
-  const listing = useAppStore((s) => s.server.listing);
-  const unlisted = useAppStore(selectUnlistedModel);
-  switch (listing.status) {
-    case 'idle':
-      return <p className="muted">Refresh asks the server which models it serves.</p>;
-    case 'loading':
-      return (
-        <p className="muted" data-testid="server.models" data-status="loading">
-          Asking the server for its models…
-        </p>
-      );
-    case 'error':
-      return (
-        <p className="field-error" data-testid="server.models.error" data-code={listing.error?.code}>
-          The server’s models could not be listed. {listing.error?.message}
-        </p>
-      );
-    case 'ready':
-      return (
-        <div data-testid="server.models" data-status="ready" data-count={listing.models.length}>
-          <p className="muted">
-            {listing.models.length === 0
-              ? 'The server lists no models.'
-              : listing.models.length === 1
-                ? 'The server serves one model.'
-                : `The server serves ${listing.models.length} models; the field offers them.`}
-          </p>
-          {listing.models.length > 1 && listing.models.length <= MAX_MODEL_BUTTONS && (
-            <ul className="chip-list server-models">
-              {listing.models.map((model) => (
-                <li key={model}>
-                  <button
-                    type="button"
-                    className="chip"
-                    data-testid="server.models.option"
-                    onClick={() => {
-                      onPick(model);
-                    }}
-                  >
-                    {model}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-          {unlisted && (
-            <p className="notice" data-testid="server.model.unlisted">
-              The server does not list “{unlisted.model}”: connecting will fail unless it serves it under that name.
-            </p>
-          )}
-        </div>
-      );
-  }
-}
+import { ModelListStatus, PixelField } from './ServerFormFields.tsx';
 
 export function ServerForm() {
   const fields = useAppStore((s) => s.server.fields);
@@ -274,44 +215,20 @@ export function ServerForm() {
           Advanced: pixel limits ({fields.minPixels.trim() || '?'} to {fields.maxPixels.trim() || '?'})
         </summary>
         <div className="pixel-fields">
-          <div className="field">
-            <label htmlFor={ids.min}>Min pixels</label>
-            <input
-              id={ids.min}
-              type="text"
-              inputMode="numeric"
-              data-testid="server.min-pixels"
-              data-field="minPixels"
-              value={fields.minPixels}
-              aria-invalid={errors.pixels !== null}
-              aria-describedby={ids.pixelsHelp}
-              onChange={(event) => {
-                setField('minPixels', event.target.value);
-              }}
-              onBlur={() => {
-                touch('pixels');
-              }}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.max}>Max pixels</label>
-            <input
-              id={ids.max}
-              type="text"
-              inputMode="numeric"
-              data-testid="server.max-pixels"
-              data-field="maxPixels"
-              value={fields.maxPixels}
-              aria-invalid={errors.pixels !== null}
-              aria-describedby={ids.pixelsHelp}
-              onChange={(event) => {
-                setField('maxPixels', event.target.value);
-              }}
-              onBlur={() => {
-                touch('pixels');
-              }}
-            />
-          </div>
+          <PixelField
+            id={ids.min}
+            field="minPixels"
+            label="Min pixels"
+            invalid={errors.pixels !== null}
+            describedBy={ids.pixelsHelp}
+          />
+          <PixelField
+            id={ids.max}
+            field="maxPixels"
+            label="Max pixels"
+            invalid={errors.pixels !== null}
+            describedBy={ids.pixelsHelp}
+          />
         </div>
         <div id={ids.pixelsHelp}>
           {errors.pixels !== null && (
