@@ -176,9 +176,7 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     choice: ModelChoice,
     runRequestId: number | null,
     signal?: AbortSignal,
-  ): Promise<Loaded> {
-    // A server is checked, not loaded: nothing downloads and no device can fail.
-    if (choice.server) return ServerBackend.connect(choice.server, signal);
+  ): Promise<VisionModel> {
     for (;;) {
       const on = await currentDevice();
       try {
