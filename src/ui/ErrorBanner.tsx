@@ -1,7 +1,9 @@
 /**
  * The newest error, in words, with Retry where repeating the step can help (after the wait a busy
- * server asked for, counted down), and the server settings where they are the fix.
+ * server asked for, counted down), and the server settings where they are the fix. A new error is
+ * brought into view: on a phone the person is looking at the answer or the settings, far below.
  */
+import { useRef } from 'react';
 import {
   selectModelSource,
   selectRetryWait,
@@ -10,6 +12,7 @@ import {
   TEST_MODEL_ID,
   useAppStore,
 } from '../state/index.ts';
+import { useBringIntoViewOnStart } from './use-bring-into-view.ts';
 
 const TITLES = {
   model: 'The model could not be loaded',
@@ -33,6 +36,8 @@ export function ErrorBanner() {
   const newConversation = useAppStore((s) => s.newConversation);
   const openServerSettings = useAppStore((s) => s.openServerSettings);
   const runTurn = useAppStore((s) => s.run.plan?.turn ?? (s.conversation.earlier.length > 0 ? 2 : 1));
+  const banner = useRef<HTMLDivElement>(null);
+  useBringIntoViewOnStart(banner, error?.seq ?? null);
   if (!error) return null;
   const offerOffline = error.source === 'model' && (server || (model !== null && model.id !== TEST_MODEL_ID));
   // A first question that does not fit gains nothing from a new conversation (its message says what does).
@@ -40,7 +45,14 @@ export function ErrorBanner() {
   const title = error.source === 'model' && server ? 'Could not connect to the model server' : TITLES[error.source];
 
   return (
-    <div className="error-banner" role="alert" data-testid="error" data-code={error.code} data-source={error.source}>
+    <div
+      ref={banner}
+      className="error-banner"
+      role="alert"
+      data-testid="error"
+      data-code={error.code}
+      data-source={error.source}
+    >
       <div>
         <strong>{title}</strong>
         <p data-testid="error.message">{error.message}</p>

@@ -1,5 +1,6 @@
 /**
- * Brings an element into view once each time `key` changes to a new non-null value (a new run),
+ * Brings an element into view once each time `key` changes to a new non-null value (a new run, a
+ * new error),
  * when its top is not already on screen: on a phone the answer sits below the question box, out
  * of sight when Ask is pressed. Only once per key and at once, never while the text streams in:
  * a smooth scroll still running could fight a person who scrolls right away, so the page moves
