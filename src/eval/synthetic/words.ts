@@ -1,0 +1,16 @@
+/**
+ * Words for the synthetic set's small print: common English nouns of three to seven letters, in
+ * the font's capitals. Ordinary words, so a model that reads them well can spell them back.
+ */
+export const WORDS: readonly string[] = (
+  'APPLE ANCHOR BASKET BEACH BRIDGE CABIN CAMERA CANDLE CARPET CASTLE ' +
+  'CHAIR CIRCUS CLOCK CLOUD COFFEE CORNER COTTON DESERT DINNER DOCTOR ' +
+  'DRAGON ENGINE FABRIC FARMER FOREST GARDEN GUITAR HAMMER HARBOR HELMET ' +
+  'ISLAND JACKET JUNGLE KETTLE LADDER LEMON LETTER LIBRARY MARKET MEADOW ' +
+  'MIRROR MONKEY NEEDLE ORANGE PALACE PENCIL PEPPER PILLOW PLANET POCKET ' +
+  'RABBIT RIVER ROCKET SADDLE SALMON SILVER SPIDER STREET SUMMER TABLE ' +
+  'TEMPLE TICKET TOMATO TUNNEL VALLEY VELVET WAGON WINDOW WINTER ZEBRA'
+).split(' ');
+
+/** What a chart can be about: its title reads "<SUBJECT> BY YEAR". */
+export const CHART_SUBJECTS: readonly string[] = ['SALES', 'VISITORS', 'RAINFALL', 'ORDERS', 'MEMBERS', 'TICKETS'];
