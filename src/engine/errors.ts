@@ -18,6 +18,10 @@ export type EngineErrorCode =
   | 'needs-download'
   | 'context-full'
   | 'conversation-lost'
+  /** An evaluation's dataset could not be read (the hub unreachable, an unknown split, a bad page). */
+  | 'dataset-unavailable'
+  /** Another model was loaded during an evaluation: its results would mix two models. */
+  | 'model-changed'
   | ServerErrorCode
   | 'internal';
 

@@ -8,6 +8,7 @@
  * The column names below were checked against each dataset's card (`dataset_info.features`) and
  * the lmms-eval tasks that read them; the row counts are the cards' `num_examples`.
  */
+import { InvalidRequestError } from '../engine/errors.ts';
 import type { MetricId } from './types.ts';
 
 interface EntryBase {
@@ -138,7 +139,8 @@ export function findDataset(id: string): DatasetEntry {
   const key = datasetIds().find((candidate) => candidate.toLowerCase() === wanted);
   const entry = key === undefined ? undefined : TABLE[key];
   if (entry !== undefined) return entry;
-  throw new Error(
+  throw new InvalidRequestError(
+    'invalid-option',
     `There is no dataset "${id}". The datasets are: ${datasetIds().join(', ')}. A new one is an entry in src/eval/datasets.ts.`,
   );
 }

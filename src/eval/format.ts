@@ -25,9 +25,17 @@ export function formatDuration(ms: number): string {
   return `${minutes} min ${seconds} s`;
 }
 
-/** A confidence threshold as people set it: at most three decimals, no trailing zeros ("0.7"). */
+/**
+ * A confidence threshold as people set it: at most three decimals, no trailing zeros ("0.7"); more
+ * where three would read as 0 or 1, since a sweep's thresholds are the answers' confidences, and a
+ * model sure of its answer gives 0.99997, which is not the threshold 1 ("always look again").
+ */
 export function formatThreshold(threshold: number): string {
-  return String(Number(threshold.toFixed(3)));
+  for (let decimals = 3; decimals < 8; decimals++) {
+    const rounded = Number(threshold.toFixed(decimals));
+    if (rounded === threshold || (rounded > 0 && rounded < 1)) return String(rounded);
+  }
+  return String(threshold);
 }
 
 const METRIC_LABELS: Readonly<Record<MetricId, string>> = {

@@ -3,6 +3,7 @@
  * fixture: the table carries the summaries' figures, and the CSV reads back field for field
  * through an RFC 4180 parser written here, independent of the writer.
  */
+import { formatThreshold } from '../../src/eval/format.ts';
 import { describe, expect, it } from 'vitest';
 import { reportCsv, reportMarkdown, resultFileStem } from '../../src/eval/report-files.ts';
 import type { SweepPoint } from '../../src/eval/types.ts';
@@ -221,5 +222,16 @@ describe('resultFileStem', () => {
       resultFileStem(fixtureReport({ model: '../models/my model:v2/', startedAt: '2025-07-01T23:30:00-02:00' })),
     ).toBe('2025-07-02-models-my-model-v2-chartqa');
     expect(resultFileStem(fixtureReport({ model: '///' }))).toBe('2025-07-01-unnamed-chartqa');
+  });
+});
+
+describe('thresholds as people read them', () => {
+  it('keeps three decimals, and more only where three would read as 0 or 1', () => {
+    expect(formatThreshold(0.7)).toBe('0.7');
+    expect(formatThreshold(0.25517)).toBe('0.255');
+    expect(formatThreshold(0)).toBe('0');
+    expect(formatThreshold(1)).toBe('1');
+    expect(formatThreshold(0.99997)).toBe('0.99997');
+    expect(formatThreshold(0.0004)).toBe('0.0004');
   });
 });

@@ -1,0 +1,199 @@
+/**
+ * From item results to the paper's table: each policy's accuracy by the dataset's metric,
+ * escalation rate, visual tokens against always-full resolution, prefill, time and latency; and
+ * the `confidence` policy's threshold sweep with the threshold it suggests. Pure, so the CLI, the
+ * worker's page and the tests compute the same figures from the same results.
+ */
+import type { PolicyId } from '../engine/policies.ts';
+import { aggregateScore } from './metrics.ts';
+import { attemptAtThreshold, resultKey } from './run-eval.ts';
+import type {
+  Attempt,
+  ConfidenceSweep,
+  DatasetInfo,
+  EvalReport,
+  ItemResult,
+  PolicySummary,
+  SkippedItem,
+  SweepPoint,
+} from './types.ts';
+
+/** The report's policies in the paper's order. */
+export const POLICY_ORDER: readonly PolicyId[] = ['visionthink', 'confidence', 'low-only', 'full-only'];
+
+/** A sweep point is kept within this much accuracy of the reference (one percentage point). */
+export const SUGGESTION_TOLERANCE = 0.01;
+/** The most points a sweep keeps; more distinct confidences are thinned evenly. */
+const MAX_SWEEP_POINTS = 101;
+
+/** The `p`-quantile (0 to 1) of `values` by linear interpolation between order statistics; 0 when empty. */
+export function quantile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = p * (sorted.length - 1);
+  const below = Math.floor(at);
+  const low = sorted[below] ?? 0;
+  const high = sorted[Math.min(below + 1, sorted.length - 1)] ?? low;
+  return low + (high - low) * (at - below);
+}
+
+/** One policy's figures over the attempts of its items. */
+export function summarise(
+  policy: PolicyId,
+  metric: DatasetInfo['metric'],
+  results: readonly ItemResult[],
+  attemptOf: (result: ItemResult) => Attempt = (result) => result.attempt,
+): PolicySummary {
+  const attempts = results.map(attemptOf);
+  const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+  const used = sum(attempts.map((attempt) => attempt.visualTokens));
+  const fullOnly = sum(results.map((result) => result.fullResolutionTokens));
+  return {
+    policy,
+    accuracy: aggregateScore(
+      metric,
+      results.map((result, index) => {
+        const attempt = attempts[index] ?? result.attempt;
+        return { prediction: attempt.prediction, answers: result.answers, score: attempt.score };
+      }),
+    ),
+    escalationRate: results.length === 0 ? 0 : attempts.filter((attempt) => attempt.escalated).length / results.length,
+    visualTokensUsed: used,
+    visualTokensFullOnly: fullOnly,
+    visualTokenRatio: fullOnly === 0 ? 0 : used / fullOnly,
+    prefilledTokens: sum(attempts.map((attempt) => attempt.prefilledTokens)),
+    generatedTokens: sum(attempts.map((attempt) => attempt.generatedTokens)),
+    wallMs: sum(attempts.map((attempt) => attempt.ms)),
+    latencyMs: {
+      p50: quantile(
+        attempts.map((attempt) => attempt.ms),
+        0.5,
+      ),
+      p90: quantile(
+        attempts.map((attempt) => attempt.ms),
+        0.9,
+      ),
+    },
+    items: results.length,
+    errors: results.filter((result) => result.error !== undefined).length,
+  };
+}
+
+/**
+ * Every threshold where the `confidence` policy's result can change (0, each distinct
+ * low-resolution confidence, 1), each with its accuracy and cost, computed from the one run that
+ * always looked again; and the suggested threshold.
+ */
+export function confidenceSweep(
+  metric: DatasetInfo['metric'],
+  results: readonly ItemResult[],
+  fullOnlyAccuracy: number | null,
+): ConfidenceSweep | null {
+  const swept = results.filter((result) => result.policy === 'confidence' && result.sweep !== undefined);
+  if (swept.length === 0) return null;
+  const confidences = [...new Set(swept.flatMap((result) => result.sweep?.lowPass.confidence ?? []))].sort(
+    (a, b) => a - b,
+  );
+  const thinned =
+    confidences.length <= MAX_SWEEP_POINTS - 2
+      ? confidences
+      : Array.from(
+          { length: MAX_SWEEP_POINTS - 2 },
+          (_, i) => confidences[Math.round((i * (confidences.length - 1)) / (MAX_SWEEP_POINTS - 3))] ?? 0,
+        );
+  const thresholds = [...new Set([0, ...thinned.filter((value) => value > 0 && value < 1), 1])];
+  const points: SweepPoint[] = thresholds.map((threshold) => {
+    const summary = summarise('confidence', metric, swept, (result) =>
+      result.sweep ? attemptAtThreshold(result.sweep, threshold) : result.attempt,
+    );
+    return {
+      threshold,
+      accuracy: summary.accuracy,
+      escalationRate: summary.escalationRate,
+      visualTokensUsed: summary.visualTokensUsed,
+      visualTokenRatio: summary.visualTokenRatio,
+    };
+  });
+  const always = points.at(-1);
+  const reference =
+    fullOnlyAccuracy === null
+      ? { policy: 'confidence-always' as const, accuracy: always?.accuracy ?? 0 }
+      : { policy: 'full-only' as const, accuracy: fullOnlyAccuracy };
+  return { points, suggested: suggestThreshold(points, reference.accuracy), reference };
+}
+
+/**
+ * The point with the best accuracy per visual token among those within one point of
+ * `referenceAccuracy`; ties go to the higher accuracy, then the lower threshold.
+ */
+export function suggestThreshold(points: readonly SweepPoint[], referenceAccuracy: number): SweepPoint | null {
+  let best: SweepPoint | null = null;
+  // Accuracies are compared in whole hundredths of a percent so float noise cannot decide.
+  const rounded = (value: number): number => Math.round(value * 1e4);
+  for (const point of points) {
+    if (rounded(point.accuracy) < rounded(referenceAccuracy - SUGGESTION_TOLERANCE)) continue;
+    if (best === null) {
+      best = point;
+      continue;
+    }
+    const value = (p: SweepPoint): number => (p.visualTokenRatio === 0 ? Infinity : p.accuracy / p.visualTokenRatio);
+    if (
+      value(point) > value(best) + 1e-12 ||
+      (Math.abs(value(point) - value(best)) <= 1e-12 && point.accuracy > best.accuracy)
+    ) {
+      best = point;
+    }
+  }
+  return best;
+}
+
+export interface ReportInput {
+  startedAt: string;
+  finishedAt: string;
+  model: string;
+  backend: string;
+  dataset: DatasetInfo;
+  limit: number;
+  seed: number;
+  policies: readonly PolicyId[];
+  threshold: number;
+  maxVisualTokens: number;
+  /** The sample's item ids, to tell whether every item has every policy's result. */
+  itemIds: readonly string[];
+  items: readonly ItemResult[];
+  skipped: readonly SkippedItem[];
+}
+
+/** The whole report: summaries in the paper's order, the sweep, and the item results. */
+export function buildReport(input: ReportInput): EvalReport {
+  const policies = POLICY_ORDER.filter((policy) => input.policies.includes(policy));
+  const { metric } = input.dataset;
+  const of = (policy: PolicyId): ItemResult[] => input.items.filter((result) => result.policy === policy);
+  const summaries = policies.map((policy) => {
+    const summary = summarise(policy, metric, of(policy));
+    return policy === 'confidence' ? { ...summary, threshold: input.threshold } : summary;
+  });
+  const fullOnly = summaries.find((summary) => summary.policy === 'full-only');
+  const recorded = new Set(input.items.map((result) => resultKey(result.policy, result.itemId)));
+  const skipped = new Set(input.skipped.map((item) => item.itemId));
+  const complete = input.itemIds.every(
+    (id) => skipped.has(id) || policies.every((policy) => recorded.has(resultKey(policy, id))),
+  );
+  return {
+    version: 1,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    model: input.model,
+    backend: input.backend,
+    dataset: input.dataset,
+    limit: input.limit,
+    seed: input.seed,
+    policies,
+    maxVisualTokens: input.maxVisualTokens,
+    complete,
+    summaries,
+    confidenceSweep: confidenceSweep(metric, input.items, fullOnly ? fullOnly.accuracy : null),
+    items: [...input.items],
+    skipped: [...input.skipped],
+  };
+}
