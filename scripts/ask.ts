@@ -22,25 +22,9 @@ import { MAX_QUESTION_LENGTH } from '../src/engine/visionthink.ts';
 import { DEFAULT_MAX_VISUAL_TOKENS } from '../src/engine/visual-tokens.ts';
 import { openImage } from '../src/node/sharp-image.ts';
 import { loadModelForNode, quietLibraryLogs } from '../src/node/load-model.ts';
-import {
-  QWEN2_5_VL_MAX_PIXELS,
-  QWEN2_5_VL_MIN_PIXELS,
-  ServerBackend,
-  type ServerSettings,
-} from '../src/engine/server/server-backend.ts';
+import { ServerBackend } from '../src/engine/server/server-backend.ts';
+import { INPUT_ERRORS, SERVER_OPTIONS, serverSettings } from './cli/options.ts';
 import { displayAddress } from '../src/engine/server/server-errors.ts';
-
-/** Errors caused by what the person typed or pointed at (exit 2), as opposed to our own failures. */
-const INPUT_ERRORS = new Set([
-  'invalid-image',
-  'image-too-small',
-  'image-too-large',
-  'aspect-ratio',
-  'empty-question',
-  'invalid-option',
-  'model-missing',
-  'model-invalid',
-]);
 
 const USAGE =
   'usage: npm run ask -- --image <path|url> --question "<text>" [--question "<follow-up>" ...] [--model <folder|hub id>] [--endpoint <url> [--api-key-env VAR]] [--policy visionthink|confidence|low-only|full-only] [--threshold 0..1] [--max-visual-tokens N] [--json]';
@@ -131,11 +115,7 @@ function parseCommandLine() {
       options: {
         image: { type: 'string' },
         question: { type: 'string', multiple: true },
-        model: { type: 'string' },
-        endpoint: { type: 'string' },
-        'api-key-env': { type: 'string' },
-        'min-pixels': { type: 'string' },
-        'max-pixels': { type: 'string' },
+        ...SERVER_OPTIONS,
         policy: { type: 'string' },
         threshold: { type: 'string' },
         'max-visual-tokens': { type: 'string' },
@@ -192,52 +172,6 @@ function parseCommandLine() {
     }
   }
   return { ...values, image: values.image, questions, policy, threshold, maxVisualTokens, server };
-}
-
-/** A whole number option of at least `min`, or a readable error. */
-function wholeNumber(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min) {
-    throw new InvalidRequestError(
-      'invalid-option',
-      `--${name} must be a whole number of at least ${min}, not "${value}".`,
-    );
-  }
-  return n;
-}
-
-/** The server of `--endpoint`: its model, the key from the environment variable named, its pixel limits. */
-function serverSettings(values: {
-  endpoint?: string;
-  model?: string;
-  'api-key-env'?: string;
-  'min-pixels'?: string;
-  'max-pixels'?: string;
-}): ServerSettings {
-  const baseUrl = values.endpoint ?? '';
-  if (!/^https?:\/\/[^\s/]+/.test(baseUrl)) {
-    throw new InvalidRequestError(
-      'invalid-option',
-      `--endpoint must be an http or https address such as http://localhost:8000/v1, not "${baseUrl}".`,
-    );
-  }
-  if (!values.model) {
-    throw new InvalidRequestError(
-      'invalid-option',
-      '--endpoint needs --model: the model name the server serves (e.g. Senqiao/VisionThink-Efficient).',
-    );
-  }
-  let apiKey: string | undefined;
-  const variable = values['api-key-env'];
-  if (variable !== undefined) {
-    apiKey = process.env[variable];
-    // The key itself is never printed, only the variable's name.
-    if (!apiKey) throw new InvalidRequestError('invalid-option', `--api-key-env names ${variable}, which is not set.`);
-  }
-  const minPixels = wholeNumber('min-pixels', values['min-pixels'], QWEN2_5_VL_MIN_PIXELS, 784);
-  const maxPixels = wholeNumber('max-pixels', values['max-pixels'], QWEN2_5_VL_MAX_PIXELS, minPixels);
-  return { baseUrl, model: values.model, ...(apiKey ? { apiKey } : {}), minPixels, maxPixels };
 }
 
 /** "48 saved (25%)" or "48 more (25%)": visual tokens against the always-full baseline. */
