@@ -25,6 +25,9 @@ export interface RunParams {
   turns: number;
 }
 
+/** An evaluation as the page asks for it (see the `evaluate` request). */
+export type EvaluateParams = Omit<Extract<EngineRequest, { type: 'evaluate' }>, 'type' | 'requestId'>;
+
 /** What the store needs from the engine; tests provide their own. */
 export interface EngineClient {
   /** Asks where models will run (WebGPU rung or WASM); returns the request id of the `device` reply. */
@@ -41,6 +44,10 @@ export interface EngineClient {
   endConversation(): void;
   /** Cancels the current model load, if any. */
   cancelLoad(): void;
+  /** Starts an evaluation (stopping one still running); returns the request id its messages carry. */
+  evaluate(params: EvaluateParams): number;
+  /** Stops the current evaluation, if any (it ends with `failed`, code `aborted`). */
+  cancelEvaluation(): void;
   /**
    * The models an OpenAI-compatible server lists (`GET /models`); rejects with an
    * `EngineRequestError` (a `server-*` code) when the server cannot be asked. Each call is answered
@@ -51,7 +58,7 @@ export interface EngineClient {
   subscribe(listener: (message: WorkerMessage) => void): () => void;
 }
 
-type RequestKind = 'probe' | 'load' | 'open-image' | 'run';
+type RequestKind = 'probe' | 'load' | 'open-image' | 'run' | 'evaluate';
 
 /** Posts to a real (or test) worker. */
 export class WorkerEngineClient implements EngineClient {
@@ -61,6 +68,7 @@ export class WorkerEngineClient implements EngineClient {
     load: null,
     'open-image': null,
     run: null,
+    evaluate: null,
   };
   private readonly kindOf = new Map<number, RequestKind>();
   private readonly listeners = new Set<(message: WorkerMessage) => void>();
@@ -115,6 +123,17 @@ export class WorkerEngineClient implements EngineClient {
 
   cancel(): void {
     const requestId = this.current.run;
+    if (requestId === null) return;
+    this.worker.postMessage({ type: 'cancel', requestId } satisfies EngineRequest);
+  }
+
+  evaluate(params: EvaluateParams): number {
+    this.cancelEvaluation();
+    return this.send('evaluate', (requestId) => ({ type: 'evaluate', requestId, ...params }));
+  }
+
+  cancelEvaluation(): void {
+    const requestId = this.current.evaluate;
     if (requestId === null) return;
     this.worker.postMessage({ type: 'cancel', requestId } satisfies EngineRequest);
   }

@@ -7,6 +7,9 @@ import type { Rung } from '../engine/device-ladder.ts';
 import type { ErrorJson } from '../engine/errors.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
+import type { PolicyId } from '../engine/policies.ts';
+import type { EvalEvent } from '../eval/run-eval.ts';
+import type { DatasetInfo } from '../eval/types.ts';
 
 /** Where the model runs. */
 export type DeviceKind = 'webgpu' | 'wasm';
@@ -96,6 +99,26 @@ export type EngineRequest =
    * or `failed`.
    */
   | { type: 'list-server-models'; requestId: number; baseUrl: string; apiKey?: string }
+  /**
+   * Evaluate the loaded model (or server) on a seeded sample of a dataset (see src/eval/): replies
+   * `eval-started`, then `eval-event`s (each result as it lands), then `eval-finished`, or `failed`
+   * (code `aborted` when stopped with `cancel`). Items run one at a time in the queue, so a question
+   * asked meanwhile is answered between two items; loading another model stops the evaluation.
+   */
+  | {
+      type: 'evaluate';
+      requestId: number;
+      /** A key of the dataset table (`synthetic`, `chartqa`, …). */
+      dataset: string;
+      limit: number;
+      seed: number;
+      policies: PolicyId[];
+      /** The `confidence` policy's threshold for its result (its sweep covers them all). */
+      threshold: number;
+      maxVisualTokens: number;
+      /** Results the page holds already (resume), as `policy/itemId` keys: these are not asked again. */
+      done: string[];
+    }
   /** Free the conversation's cache (New conversation, a new image); no reply. */
   | { type: 'end-conversation'; requestId: number }
   /** Stop the run started by request `requestId`. */
@@ -148,5 +171,21 @@ export type WorkerMessage =
   | { type: 'run-event'; requestId: number; event: EngineEvent }
   /** Exactly what the model saw in a round (a PNG of the resized image). */
   | { type: 'round-image'; requestId: number; round: number; image: Blob }
+  /**
+   * An evaluation's sample is ready: the dataset, the sampled items' ids in order, and what answers
+   * (`model` as the person named it, `backend` `local` or the server's base URL).
+   */
+  | {
+      type: 'eval-started';
+      requestId: number;
+      dataset: DatasetInfo;
+      itemIds: string[];
+      model: string;
+      backend: string;
+    }
+  /** A result of evaluation `requestId`, or an item it could not pose. */
+  | { type: 'eval-event'; requestId: number; event: EvalEvent }
+  /** Evaluation `requestId` asked every item under every policy. */
+  | { type: 'eval-finished'; requestId: number }
   /** Request `requestId` failed (loading or opening; run failures arrive as `run-event` errors). */
   | { type: 'failed'; requestId: number; error: ErrorInfo };

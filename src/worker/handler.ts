@@ -21,6 +21,7 @@ import { Conversation } from '../engine/conversation.ts';
 import { ServerBackend, withTimeout } from '../engine/server/server-backend.ts';
 import { listModels } from '../engine/server/openai-client.ts';
 import type { BackendInfo, DeviceInfo, EngineRequest, ModelChoice, WorkerMessage } from '../protocol/messages.ts';
+import { createEvaluator } from './evaluate.ts';
 
 /** What answers questions: a model loaded in this worker, or a model server. */
 type Loaded = VisionModel | ServerBackend;
@@ -52,6 +53,8 @@ export interface WorkerPlatform {
   downloadsOnFallback?(choice: ModelChoice, from: Rung, to: Rung): boolean;
   openImage(image: Blob): Promise<OpenedImage>;
   encodePng(image: PixelImage): Promise<Blob>;
+  /** The dataset viewer's base URL for evaluations (default: Hugging Face's). */
+  hubBaseUrl?: string;
 }
 
 /** How many opened images the worker keeps decoded (the current one and the one before). */
@@ -204,7 +207,18 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
     platform.post({ type: 'device', requestId, device: await currentDevice() });
   }
 
+  const evaluator = createEvaluator({
+    post: (message) => {
+      platform.post(message);
+    },
+    enqueue,
+    current: () => current,
+    openImage: (image) => platform.openImage(image),
+    ...(platform.hubBaseUrl === undefined ? {} : { hubBaseUrl: platform.hubBaseUrl }),
+  });
+
   async function load(requestId: number, choice: ModelChoice): Promise<void> {
+    evaluator.stopForLoad();
     const controller = new AbortController();
     loads.set(requestId, controller);
     platform.post({ type: 'device', requestId, device: await currentDevice() });
@@ -405,8 +419,10 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
       case 'run':
         return run(request);
       case 'cancel':
-        runs.get(request.requestId)?.abort();
+        if (!evaluator.cancel(request.requestId)) runs.get(request.requestId)?.abort();
         return;
+      case 'evaluate':
+        return evaluator.evaluate(request);
       case 'cancel-load':
         loads.get(request.requestId)?.abort();
         return;
