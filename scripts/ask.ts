@@ -9,12 +9,10 @@
  * JSON object on stdout; `--help` explains every option with its default. Bad input: exit code 2
  * and one line on stderr.
  */
-import { parseArgs } from 'node:util';
 import { EngineError, InvalidRequestError } from '../src/engine/errors.ts';
 import { Conversation } from '../src/engine/conversation.ts';
 import type { ConversationTotals, EngineEvent, RunResult, VisualTokenTotals } from '../src/engine/events.ts';
 import { imageFormatList } from '../src/engine/image.ts';
-import { checkThreshold } from '../src/engine/confidence.ts';
 import { describeGate } from '../src/engine/decide-round.ts';
 import { findModel, MODEL_REGISTRY } from '../src/engine/model-registry.ts';
 import { DEFAULT_POLICY, policyFor, type PolicyId } from '../src/engine/policies.ts';
@@ -23,7 +21,7 @@ import { DEFAULT_MAX_VISUAL_TOKENS } from '../src/engine/visual-tokens.ts';
 import { openImage } from '../src/node/sharp-image.ts';
 import { loadModelForNode, quietLibraryLogs } from '../src/node/load-model.ts';
 import { ServerBackend } from '../src/engine/server/server-backend.ts';
-import { INPUT_ERRORS, SERVER_OPTIONS, serverSettings } from './cli/options.ts';
+import { INPUT_ERRORS, SERVER_OPTIONS, parseCommandOptions, serverSettings, thresholdOption } from './cli/options.ts';
 import { displayAddress } from '../src/engine/server/server-errors.ts';
 
 const USAGE =
@@ -109,29 +107,19 @@ Examples:
 }
 
 function parseCommandLine() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        image: { type: 'string' },
-        question: { type: 'string', multiple: true },
-        ...SERVER_OPTIONS,
-        policy: { type: 'string' },
-        threshold: { type: 'string' },
-        'max-visual-tokens': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new InvalidRequestError('invalid-option', `${(error as Error).message}. ${USAGE}`);
-  }
-  if (values.help) {
-    process.stdout.write(helpText());
-    process.exit(0);
-  }
+  const values = parseCommandOptions(
+    {
+      image: { type: 'string' },
+      question: { type: 'string', multiple: true },
+      ...SERVER_OPTIONS,
+      policy: { type: 'string' },
+      threshold: { type: 'string' },
+      'max-visual-tokens': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    USAGE,
+    helpText,
+  );
   if (!values.image) throw new InvalidRequestError('invalid-option', `--image is required. ${USAGE}`);
   const questions = values.question ?? [];
   if (questions.length === 0) throw new InvalidRequestError('invalid-option', `--question is required. ${USAGE}`);
@@ -143,16 +131,8 @@ function parseCommandLine() {
   // with the protocol, as the test models do.
   const entry = values.model === undefined ? undefined : findModel(values.model);
   const policy = policyFor(values.policy ?? entry?.defaultPolicy ?? DEFAULT_POLICY).id;
-  let threshold = entry?.confidenceThreshold;
+  const threshold = thresholdOption(values.threshold, entry?.confidenceThreshold);
   if (values.threshold !== undefined) {
-    threshold = Number(values.threshold);
-    if (values.threshold.trim() === '' || Number.isNaN(threshold)) {
-      throw new InvalidRequestError(
-        'invalid-option',
-        `--threshold must be a number from 0 to 1, not "${values.threshold}".`,
-      );
-    }
-    checkThreshold(threshold);
     if (policy !== 'confidence') {
       throw new InvalidRequestError(
         'invalid-option',

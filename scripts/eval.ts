@@ -11,9 +11,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { checkThreshold, DEFAULT_CONFIDENCE_THRESHOLD } from '../src/engine/confidence.ts';
+import { DEFAULT_CONFIDENCE_THRESHOLD } from '../src/engine/confidence.ts';
 import { AbortedError, EngineError, InvalidRequestError } from '../src/engine/errors.ts';
 import { findModel } from '../src/engine/model-registry.ts';
 import { isPolicyId, POLICIES, type PolicyId } from '../src/engine/policies.ts';
@@ -30,7 +29,14 @@ import type { EvalReport, ItemResult, SkippedItem } from '../src/eval/types.ts';
 import { loadModelForNode, quietLibraryLogs } from '../src/node/load-model.ts';
 import { TEST_MODEL_DIR } from '../src/node/paths.ts';
 import { imageFromBytes } from '../src/node/sharp-image.ts';
-import { INPUT_ERRORS, SERVER_OPTIONS, serverSettings, wholeNumber } from './cli/options.ts';
+import {
+  INPUT_ERRORS,
+  SERVER_OPTIONS,
+  parseCommandOptions,
+  serverSettings,
+  thresholdOption,
+  wholeNumber,
+} from './cli/options.ts';
 
 const USAGE = `usage: npm run eval -- [--dataset ${datasetIds().join('|')}] [--limit N] [--seed S] [--policies ${POLICY_ORDER.join(',')}] [--model <folder|hub id> | --endpoint <url> --model <name> [--api-key-env VAR]] [--threshold 0..1] [--max-visual-tokens N] [--concurrency K] [--out DIR]`;
 
@@ -66,32 +72,22 @@ Exit codes: 0 done, 1 failed, 2 bad input, 130 stopped (what was measured is sti
 }
 
 function parseCommandLine() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        dataset: { type: 'string', default: 'synthetic' },
-        limit: { type: 'string' },
-        seed: { type: 'string' },
-        policies: { type: 'string' },
-        ...SERVER_OPTIONS,
-        threshold: { type: 'string' },
-        'max-visual-tokens': { type: 'string' },
-        concurrency: { type: 'string' },
-        out: { type: 'string', default: join('eval', 'results') },
-        'hub-url': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new InvalidRequestError('invalid-option', `${(error as Error).message}. ${USAGE}`);
-  }
-  if (values.help) {
-    process.stdout.write(helpText());
-    process.exit(0);
-  }
+  const values = parseCommandOptions(
+    {
+      dataset: { type: 'string', default: 'synthetic' },
+      limit: { type: 'string' },
+      seed: { type: 'string' },
+      policies: { type: 'string' },
+      ...SERVER_OPTIONS,
+      threshold: { type: 'string' },
+      'max-visual-tokens': { type: 'string' },
+      concurrency: { type: 'string' },
+      out: { type: 'string', default: join('eval', 'results') },
+      'hub-url': { type: 'string' },
+    },
+    USAGE,
+    helpText,
+  );
   const dataset = findDataset(values.dataset);
   const limit = wholeNumber('limit', values.limit, 100, 1);
   const seed = wholeNumber('seed', values.seed, 0, 0);
@@ -115,17 +111,7 @@ function parseCommandLine() {
     );
   }
   const entry = values.model === undefined || server ? undefined : findModel(values.model);
-  let threshold = entry?.confidenceThreshold ?? DEFAULT_CONFIDENCE_THRESHOLD;
-  if (values.threshold !== undefined) {
-    threshold = Number(values.threshold);
-    if (values.threshold.trim() === '' || Number.isNaN(threshold)) {
-      throw new InvalidRequestError(
-        'invalid-option',
-        `--threshold must be a number from 0 to 1, not "${values.threshold}".`,
-      );
-    }
-    checkThreshold(threshold);
-  }
+  const threshold = thresholdOption(values.threshold, entry?.confidenceThreshold ?? DEFAULT_CONFIDENCE_THRESHOLD);
   const maxVisualTokens = wholeNumber(
     'max-visual-tokens',
     values['max-visual-tokens'],

@@ -2,6 +2,8 @@
  * Options the command-line tools share (`npm run ask`, `npm run eval`): a server given with
  * `--endpoint`, whole-number options, and which errors are the person's input (exit 2).
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { checkThreshold } from '../../src/engine/confidence.ts';
 import { InvalidRequestError } from '../../src/engine/errors.ts';
 import {
   QWEN2_5_VL_MAX_PIXELS,
@@ -75,3 +77,47 @@ export const SERVER_OPTIONS = {
   'min-pixels': { type: 'string' },
   'max-pixels': { type: 'string' },
 } as const;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Config<T extends Options> = {
+  options: T & { help: { type: 'boolean'; default: false } };
+  strict: true;
+  allowPositionals: false;
+};
+
+/**
+ * The command line's options by `options` (plus `--help`, which prints `help()` and exits), with
+ * a readable error that ends with the usage line for anything else.
+ */
+export function parseCommandOptions<T extends Options>(
+  options: T,
+  usage: string,
+  help: () => string,
+): ReturnType<typeof parseArgs<Config<T>>>['values'] {
+  const config: Config<T> = {
+    options: { ...options, help: { type: 'boolean', default: false } },
+    strict: true,
+    allowPositionals: false,
+  };
+  let parsed: ReturnType<typeof parseArgs<Config<T>>>;
+  try {
+    parsed = parseArgs(config);
+  } catch (error) {
+    throw new InvalidRequestError('invalid-option', `${(error as Error).message}. ${usage}`);
+  }
+  if ((parsed.values as { help?: boolean }).help === true) {
+    process.stdout.write(help());
+    process.exit(0);
+  }
+  return parsed.values;
+}
+
+/** `--threshold`'s value: a number from 0 to 1, or `fallback` when not given. */
+export function thresholdOption<T extends number | undefined>(value: string | undefined, fallback: T): number | T {
+  if (value === undefined) return fallback;
+  const threshold = Number(value);
+  if (value.trim() === '' || Number.isNaN(threshold)) {
+    throw new InvalidRequestError('invalid-option', `--threshold must be a number from 0 to 1, not "${value}".`);
+  }
+  return checkThreshold(threshold);
+}

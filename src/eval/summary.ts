@@ -147,14 +147,11 @@ export function suggestThreshold(points: readonly SweepPoint[], referenceAccurac
   return best;
 }
 
-export interface ReportInput {
-  startedAt: string;
-  finishedAt: string;
-  model: string;
-  backend: string;
-  dataset: DatasetInfo;
-  limit: number;
-  seed: number;
+/** What a report is built from: the run's settings, the sample's ids and its results. */
+export interface ReportInput extends Pick<
+  EvalReport,
+  'startedAt' | 'finishedAt' | 'model' | 'backend' | 'dataset' | 'limit' | 'seed'
+> {
   policies: readonly PolicyId[];
   threshold: number;
   maxVisualTokens: number;

@@ -127,6 +127,24 @@ describe('npm run eval', () => {
     }, 300_000);
   });
 
+  it('explains itself with --help', async () => {
+    const exit = await evaluate('--help');
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toContain('usage: npm run eval --');
+    for (const option of [
+      '--dataset',
+      '--limit',
+      '--seed',
+      '--policies',
+      '--concurrency',
+      '--out',
+      'chartqa',
+      'pope',
+    ]) {
+      expect(exit.stdout).toContain(option);
+    }
+  });
+
   it.each([
     [['--dataset', 'mmmu'], /There is no dataset "mmmu".*synthetic/],
     [['--policies', 'visionthink,sometimes'], /--policies .*not "sometimes"/],
