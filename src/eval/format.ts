@@ -3,6 +3,7 @@
  * from src/ui so that the harness, which runs in Node and in the worker, never depends on the UI.
  */
 import type { MetricId } from './types.ts';
+import { METRIC_LABELS } from './metrics.ts';
 
 const counts = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 
@@ -37,15 +38,6 @@ export function formatThreshold(threshold: number): string {
   }
   return String(threshold);
 }
-
-const METRIC_LABELS: Readonly<Record<MetricId, string>> = {
-  'relaxed-accuracy': 'relaxed accuracy',
-  anls: 'ANLS',
-  'vqa-accuracy': 'VQA accuracy',
-  substring: 'substring match',
-  'pope-f1': 'POPE F1',
-  exact: 'exact match',
-};
 
 /** The metric's name as its benchmark's papers write it. */
 export function metricLabel(metric: MetricId): string {

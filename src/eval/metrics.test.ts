@@ -257,7 +257,7 @@ describe('scoreAnswer and aggregateScore', () => {
       anls: 'ANLS',
       'vqa-accuracy': 'VQA accuracy',
       substring: 'substring match',
-      'pope-f1': 'F1 score',
+      'pope-f1': 'POPE F1',
       exact: 'exact match',
     });
   });

@@ -22,7 +22,7 @@ export const METRIC_LABELS: Readonly<Record<MetricId, string>> = {
   anls: 'ANLS',
   'vqa-accuracy': 'VQA accuracy',
   substring: 'substring match',
-  'pope-f1': 'F1 score',
+  'pope-f1': 'POPE F1',
   exact: 'exact match',
 };
 

@@ -23,6 +23,8 @@ export const POLICY_ORDER: readonly PolicyId[] = ['visionthink', 'confidence', '
 
 /** A sweep point is kept within this much accuracy of the reference (one percentage point). */
 export const SUGGESTION_TOLERANCE = 0.01;
+/** The sweep's thresholds are multiples of 1 / this. */
+const THRESHOLD_STEPS = 1000;
 /** The most points a sweep keeps; more distinct confidences are thinned evenly. */
 const MAX_SWEEP_POINTS = 101;
 
@@ -80,9 +82,9 @@ export function summarise(
 }
 
 /**
- * Every threshold where the `confidence` policy's result can change (0, each distinct
- * low-resolution confidence, 1), each with its accuracy and cost, computed from the one run that
- * always looked again; and the suggested threshold.
+ * Every threshold (in steps of 0.001) where the `confidence` policy's result changes, from 0 (never
+ * look again) to 1 (always), each with its accuracy and cost, computed from the one run that always
+ * looked again; and the suggested threshold.
  */
 export function confidenceSweep(
   metric: DatasetInfo['metric'],
@@ -91,17 +93,24 @@ export function confidenceSweep(
 ): ConfidenceSweep | null {
   const swept = results.filter((result) => result.policy === 'confidence' && result.sweep !== undefined);
   if (swept.length === 0) return null;
-  const confidences = [...new Set(swept.flatMap((result) => result.sweep?.lowPass.confidence ?? []))].sort(
-    (a, b) => a - b,
-  );
+  // Thresholds a person can set, in steps of 0.001: for each confidence, the lowest step above
+  // it (the first at which its item looks again). Confidences closer together than a step, or
+  // within a step of 1 (a sure answer's 0.9999999…), cannot be told apart by any such threshold.
+  const steps = swept.flatMap((result) => {
+    const confidence = result.sweep?.lowPass.confidence;
+    return confidence === null || confidence === undefined
+      ? []
+      : [Math.min(THRESHOLD_STEPS, Math.floor(confidence * THRESHOLD_STEPS) + 1)];
+  });
+  const distinct = [...new Set(steps)].filter((step) => step > 0 && step < THRESHOLD_STEPS).sort((a, b) => a - b);
   const thinned =
-    confidences.length <= MAX_SWEEP_POINTS - 2
-      ? confidences
+    distinct.length <= MAX_SWEEP_POINTS - 2
+      ? distinct
       : Array.from(
           { length: MAX_SWEEP_POINTS - 2 },
-          (_, i) => confidences[Math.round((i * (confidences.length - 1)) / (MAX_SWEEP_POINTS - 3))] ?? 0,
+          (_, i) => distinct[Math.round((i * (distinct.length - 1)) / (MAX_SWEEP_POINTS - 3))] ?? 0,
         );
-  const thresholds = [...new Set([0, ...thinned.filter((value) => value > 0 && value < 1), 1])];
+  const thresholds = [0, ...new Set(thinned), THRESHOLD_STEPS].map((step) => step / THRESHOLD_STEPS);
   const points: SweepPoint[] = thresholds.map((threshold) => {
     const summary = summarise('confidence', metric, swept, (result) =>
       result.sweep ? attemptAtThreshold(result.sweep, threshold) : result.attempt,

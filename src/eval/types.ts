@@ -109,7 +109,10 @@ export interface PolicySummary {
   policy: PolicyId;
   /** The dataset's metric over the sample, 0 to 1. */
   accuracy: number;
-  /** Share of items whose full image was encoded (the paper's "resize ratio"). */
+  /**
+   * Share of items whose full image was shown after the low-resolution pass (the paper's "resize
+   * ratio"); 0 for `full-only`, which starts at full resolution and never asks.
+   */
   escalationRate: number;
   visualTokensUsed: number;
   visualTokensFullOnly: number;
