@@ -8,6 +8,7 @@ import type { WorkerMessage } from '../protocol/messages.ts';
 import type { AppDependencies } from './dependencies.ts';
 import type { ConversationSlice } from './conversation-slice.ts';
 import type { ErrorSlice } from './error-slice.ts';
+import type { EvalSlice } from './eval-slice.ts';
 import type { ImageSlice } from './image-slice.ts';
 import type { ModelSlice } from './model-slice.ts';
 import type { RunSlice } from './run-slice.ts';
@@ -17,6 +18,7 @@ import type { ServerSlice } from './server-slice.ts';
 import type { SettingsSlice } from './settings-slice.ts';
 import type { ShareSlice } from './share-slice.ts';
 import type { StorageSlice } from './storage-slice.ts';
+import type { ViewSlice } from './view-slice.ts';
 
 export interface WorkerMessageSlice {
   /**
@@ -37,6 +39,8 @@ export type AppState = ModelSlice &
   ErrorSlice &
   ShareSlice &
   StorageSlice &
+  ViewSlice &
+  EvalSlice &
   WorkerMessageSlice;
 
 export type AppStore = StoreApi<AppState>;

@@ -4,6 +4,7 @@
  * Node, where `URL.createObjectURL` and `location` do not exist.
  */
 import { browserPreferences, browserStorage } from './browser-storage.ts';
+import { browserEvalStore } from './eval-storage.ts';
 import { modelChoices, type AppModelChoice } from './model-choices.ts';
 
 /** Object URLs for previews and round thumbnails; every URL created is revoked when replaced. */
@@ -33,6 +34,28 @@ export interface Preferences {
   remove(key: string): void;
 }
 
+/**
+ * Where the evaluation view keeps its latest run between visits (IndexedDB). Every method may
+ * reject (a full quota, a private window, no IndexedDB at all); what `load` answers is checked
+ * before use, as an older version of the app may have written it.
+ */
+export interface EvalStore {
+  /** The saved run, or undefined when there is none. */
+  load(): Promise<unknown>;
+  save(value: unknown): Promise<void>;
+  clear(): Promise<void>;
+}
+
+/**
+ * The `view` key of the page's query string (`?view=evaluate`): which view the address opens.
+ * Not the hash, which belongs to share links (see share-link.ts).
+ */
+export interface ViewAddress {
+  read(): string | null;
+  /** Rewrites the address in place (no reload, no history entry); null removes the key. */
+  write(view: string | null): void;
+}
+
 export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
 
 export interface AppDependencies {
@@ -50,6 +73,10 @@ export interface AppDependencies {
   preferences: Preferences;
   /** Calls `listener` with the new hash whenever the hash changes (a share link pasted into the address bar). */
   onHashChange: (listener: (hash: string) => void) => void;
+  /** Milliseconds since the epoch (the dates of an evaluation report). */
+  wallClock: () => number;
+  evalStore: EvalStore;
+  view: ViewAddress;
 }
 
 /** The real browser: object URLs, `fetch`, `performance.now()`, the page's base URL. */
@@ -73,6 +100,17 @@ export function browserDependencies(): AppDependencies {
       window.addEventListener('hashchange', () => {
         listener(location.hash);
       });
+    },
+    wallClock: () => Date.now(),
+    evalStore: browserEvalStore(),
+    view: {
+      read: () => new URLSearchParams(location.search).get('view'),
+      write: (view) => {
+        const url = new URL(location.href);
+        if (view === null) url.searchParams.delete('view');
+        else url.searchParams.set('view', view);
+        history.replaceState(history.state, '', url);
+      },
     },
   };
 }

@@ -23,3 +23,16 @@ export { createAppStore } from './store.ts';
 export { AppStoreContext, useAppStore } from './use-app-store.ts';
 export { isBundled, SERVER_MODEL_ID, TEST_MODEL_ID } from './model-choices.ts';
 export { isStored, type CachedModel } from './storage-slice.ts';
+export { APP_VIEWS, type AppView } from './view-slice.ts';
+export { EVAL_SIZE_LIMITS, type EvalForm, type EvalRun, type EvalState, type EvalStatus } from './eval-slice.ts';
+export {
+  describeModel,
+  selectEvalHeldResults,
+  selectEvalPolicies,
+  selectEvalProgress,
+  selectEvalReport,
+  selectEvalResumeBlocker,
+  selectEvalRunBlocker,
+  selectLoadedModel,
+  type EvalProgress,
+} from './eval-selectors.ts';

@@ -8,6 +8,8 @@ import type { AppState, AppStore, SliceContext } from './app-state.ts';
 import { browserDependencies, type AppDependencies } from './dependencies.ts';
 import { createConversationSlice } from './conversation-slice.ts';
 import { createErrorSlice } from './error-slice.ts';
+import { persistEvaluation, restoreEvaluation } from './eval-persistence.ts';
+import { createEvalSlice } from './eval-slice.ts';
 import { createImageSlice } from './image-slice.ts';
 import { createModelSlice } from './model-slice.ts';
 import { createRunSlice } from './run-slice.ts';
@@ -18,6 +20,7 @@ import { createSessionSlice } from './session-slice.ts';
 import { createSettingsSlice } from './settings-slice.ts';
 import { createShareSlice } from './share-slice.ts';
 import { createStorageSlice } from './storage-slice.ts';
+import { createViewSlice } from './view-slice.ts';
 import { reduceWorkerMessage } from './worker-messages.ts';
 
 /**
@@ -38,6 +41,8 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
     ...createErrorSlice()(set, get, api),
     ...createShareSlice()(set, get, api),
     ...createStorageSlice(context)(set, get, api),
+    ...createViewSlice(context)(set, get, api),
+    ...createEvalSlice(context)(set, get, api),
     applyWorkerMessage: (message) => {
       const change = reduceWorkerMessage(get(), message, deps);
       if (change) set(change);
@@ -92,5 +97,8 @@ export function createAppStore(client: EngineClient, deps: AppDependencies = bro
   deps.onHashChange((hash) => {
     void store.getState().applyShareLink(hash);
   });
+  // The evaluation of the last visit, with its results; kept as results land.
+  persistEvaluation(store, deps);
+  void restoreEvaluation(store, deps);
   return store;
 }

@@ -1,10 +1,10 @@
 /** Fakes for the store's tests: an engine client that records calls, object URLs, fetch. */
-import { EngineRequestError, type EngineClient, type RunParams } from '../client/engine-client.ts';
+import { EngineRequestError, type EngineClient, type EvaluateParams, type RunParams } from '../client/engine-client.ts';
 import type { EngineEvent, RoundUsage, RunResult } from '../engine/events.ts';
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
 import type { DeviceInfo, ErrorInfo, ModelChoice, WorkerMessage } from '../protocol/messages.ts';
 import type { AppStore } from './app-state.ts';
-import type { AppDependencies, FetchFn, Preferences, StorageAccess } from './dependencies.ts';
+import type { AppDependencies, EvalStore, FetchFn, Preferences, StorageAccess, ViewAddress } from './dependencies.ts';
 import { TEST_MODEL } from '../engine/model-registry.ts';
 import { modelChoices, type AppModelChoice } from './model-choices.ts';
 import { createAppStore } from './store.ts';
@@ -14,7 +14,9 @@ export type ClientCall =
   | { type: 'load'; requestId: number; model: ModelChoice }
   | { type: 'open-image'; requestId: number; image: Blob }
   | ({ type: 'run'; requestId: number } & RunParams)
+  | ({ type: 'evaluate'; requestId: number } & EvaluateParams)
   | { type: 'cancel' }
+  | { type: 'cancel-evaluation' }
   | { type: 'cancel-load' }
   | { type: 'end-conversation' }
   | { type: 'list-server-models'; baseUrl: string; apiKey?: string };
@@ -50,6 +52,14 @@ export class FakeEngineClient implements EngineClient {
   cancel(): void {
     this.calls.push({ type: 'cancel' });
   }
+  evaluate(params: EvaluateParams): number {
+    const requestId = this.nextId++;
+    this.calls.push({ type: 'evaluate', requestId, ...params });
+    return requestId;
+  }
+  cancelEvaluation(): void {
+    this.calls.push({ type: 'cancel-evaluation' });
+  }
   cancelLoad(): void {
     this.calls.push({ type: 'cancel-load' });
   }
@@ -80,7 +90,7 @@ export class FakeEngineClient implements EngineClient {
     for (const listener of this.listeners) listener(message);
   }
   /** The request id of the latest call of `type`. */
-  last(type: 'probe' | 'load' | 'open-image' | 'run'): number {
+  last(type: 'probe' | 'load' | 'open-image' | 'run' | 'evaluate'): number {
     const call = this.calls.findLast((entry) => entry.type === type);
     if (!call || !('requestId' in call)) throw new Error(`No ${type} call`);
     return call.requestId;
@@ -169,6 +179,52 @@ export class FakePreferences implements Preferences {
   };
 }
 
+/**
+ * The evaluation's storage in memory; `value` is what IndexedDB would hold. `fail` makes every
+ * call reject with it (a full quota, a private window); `loading` holds `load` until resolved.
+ */
+export class FakeEvalStore implements EvalStore {
+  value: unknown = undefined;
+  fail: Error | null = null;
+  saves = 0;
+  private gate: Promise<void> = Promise.resolve();
+  private open: (() => void) | null = null;
+  /** Holds `load` until {@link release}: the page reads storage while it starts. */
+  hold(): void {
+    this.gate = new Promise((resolve) => {
+      this.open = resolve;
+    });
+  }
+  release(): void {
+    this.open?.();
+  }
+  load = async (): Promise<unknown> => {
+    await this.gate;
+    if (this.fail) throw this.fail;
+    return structuredClone(this.value);
+  };
+  save = (value: unknown): Promise<void> => {
+    if (this.fail) return Promise.reject(this.fail);
+    this.saves++;
+    this.value = structuredClone(value);
+    return Promise.resolve();
+  };
+  clear = (): Promise<void> => {
+    if (this.fail) return Promise.reject(this.fail);
+    this.value = undefined;
+    return Promise.resolve();
+  };
+}
+
+/** The address's `view` key in memory. */
+export class FakeViewAddress implements ViewAddress {
+  constructor(public value: string | null = null) {}
+  read = (): string | null => this.value;
+  write = (view: string | null): void => {
+    this.value = view;
+  };
+}
+
 export interface Harness {
   store: AppStore;
   client: FakeEngineClient;
@@ -177,11 +233,16 @@ export interface Harness {
   storage: FakeStorage;
   preferences: FakePreferences;
   changeHash: (hash: string) => void;
+  evalStore: FakeEvalStore;
+  viewAddress: FakeViewAddress;
+  /** Milliseconds since the epoch, as `Date.now()` would answer. */
+  wallClock: { now: number };
 }
 
 /**
  * A store on fakes; `fetch` defaults to answering 404 for everything, `hash` is the page's URL
- * hash at startup. `changeHash` delivers a later `hashchange`.
+ * hash at startup. `changeHash` delivers a later `hashchange`. The evaluation's storage and the
+ * address's view may be shared with another harness (a reload).
  */
 export function createHarness(
   fetchFn: FetchFn = fakeFetch({}),
@@ -189,11 +250,16 @@ export function createHarness(
   models: readonly AppModelChoice[] = [TEST_MODEL, ...modelChoices().filter((choice) => choice !== TEST_MODEL)],
   storage = new FakeStorage(),
   preferences = new FakePreferences(),
+  {
+    evalStore = new FakeEvalStore(),
+    viewAddress = new FakeViewAddress(),
+  }: { evalStore?: FakeEvalStore; viewAddress?: FakeViewAddress } = {},
 ): Harness {
   const hashListeners: ((hash: string) => void)[] = [];
   const client = new FakeEngineClient();
   const urls = new FakeObjectUrls();
   const clock = { now: 1000 };
+  const wallClock = { now: Date.UTC(2026, 0, 2, 3, 4, 5) };
   const deps: AppDependencies = {
     urls,
     fetch: fetchFn,
@@ -206,11 +272,25 @@ export function createHarness(
     onHashChange: (listener) => {
       hashListeners.push(listener);
     },
+    wallClock: () => wallClock.now,
+    evalStore,
+    view: viewAddress,
   };
   const changeHash = (next: string): void => {
     for (const listener of hashListeners) listener(next);
   };
-  return { store: createAppStore(client, deps), client, urls, clock, storage, preferences, changeHash };
+  return {
+    store: createAppStore(client, deps),
+    client,
+    urls,
+    clock,
+    storage,
+    preferences,
+    changeHash,
+    evalStore,
+    viewAddress,
+    wallClock,
+  };
 }
 
 export const pngBlob = (): Blob => new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' });

@@ -7,6 +7,7 @@ import { imageFailed, imageOpened } from './image-slice.ts';
 import { deviceDetected, fellBack, loadProgressed, sizesLearned, modelFailed, modelLoaded } from './model-slice.ts';
 import { roundImageReceived, runEventReceived, runFailed, runRestarted } from './run-events.ts';
 import { endedConversation } from './conversation-slice.ts';
+import { evalEventReceived, evalFailed, evalFinished, evalStarted } from './eval-events.ts';
 
 /**
  * `change`, and the end of the conversation: the worker frees it whenever it loads a model (its
@@ -43,12 +44,23 @@ export function reduceWorkerMessage(state: AppState, message: WorkerMessage, dep
       return runEventReceived(state, message, deps);
     case 'round-image':
       return roundImageReceived(state, message, deps);
+    case 'eval-started':
+      return evalStarted(state, message, deps);
+    case 'eval-event':
+      return evalEventReceived(state, message, deps);
+    case 'eval-finished':
+      return evalFinished(state, message);
     case 'server-models':
       // Answered through the promise of `EngineClient.listServerModels`, never through the store.
       return null;
     case 'failed':
       // Request ids are unique across kinds, so at most one of these matches.
-      return modelFailed(state, message) ?? imageFailed(state, message) ?? runFailed(state, message);
+      return (
+        modelFailed(state, message) ??
+        imageFailed(state, message) ??
+        runFailed(state, message) ??
+        evalFailed(state, message)
+      );
     default:
       return assertNever(message);
   }

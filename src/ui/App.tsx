@@ -1,6 +1,7 @@
 /**
  * The page: choose an image, ask, and watch the model decide whether it needs the full image,
- * with the visual tokens it costs. Components read the store; none of them talks to the worker.
+ * with the visual tokens it costs; or evaluate the policies on a dataset (the Evaluate tab).
+ * Components read the store; none of them talks to the worker.
  */
 import type { AppStore } from '../state/index.ts';
 import { AppStoreContext, selectModelSource, useAppStore } from '../state/index.ts';
@@ -8,6 +9,7 @@ import { AnswerView } from './AnswerView.tsx';
 import { ConversationTotals } from './ConversationTotals.tsx';
 import { ConversationView } from './ConversationView.tsx';
 import { DeviceBadge } from './DeviceBadge.tsx';
+import { EvaluateView } from './EvaluateView.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { FallbackNotice } from './FallbackNotice.tsx';
 import { ImageFilePicker } from './ImageFilePicker.tsx';
@@ -27,11 +29,13 @@ import { StoragePanel } from './StoragePanel.tsx';
 import { ShareNotice } from './ShareNotice.tsx';
 import { SuggestedQuestions } from './SuggestedQuestions.tsx';
 import { TokenMeter } from './TokenMeter.tsx';
+import { ViewPanel, ViewTabs } from './ViewTabs.tsx';
 import './base.css';
 import './image-input.css';
 import './run.css';
 import './status.css';
 import './server.css';
+import './views.css';
 import { footerText } from './privacy-copy.ts';
 
 /** What runs where, in the footer. */
@@ -62,30 +66,36 @@ export function App({ store }: { store: AppStore }) {
           <ModelDownloadCard />
           <ServerConnectCard />
           <ModelLoadProgress />
-          <main className="layout">
-            <section className="panel" aria-labelledby="image-heading">
-              <h2 id="image-heading">Image</h2>
-              <ImageFilePicker />
-              <ImageUrlField />
-              <ImagePreview />
-              <SampleGallery />
-            </section>
-            <section className="panel" aria-labelledby="ask-heading">
-              <h2 id="ask-heading">Ask</h2>
-              <QuestionBox />
-              <SuggestedQuestions />
-              <ConversationView />
-              <AnswerView />
-              <RunTrace />
-            </section>
-            <aside className="panel side" aria-label="Tokens and settings">
-              <TokenMeter />
-              <ConversationTotals />
-              <SessionTotals />
-              <SettingsPanel />
-              <StoragePanel />
-            </aside>
-          </main>
+          <ViewTabs />
+          <ViewPanel view="ask">
+            <main className="layout">
+              <section className="panel" aria-labelledby="image-heading">
+                <h2 id="image-heading">Image</h2>
+                <ImageFilePicker />
+                <ImageUrlField />
+                <ImagePreview />
+                <SampleGallery />
+              </section>
+              <section className="panel" aria-labelledby="ask-heading">
+                <h2 id="ask-heading">Ask</h2>
+                <QuestionBox />
+                <SuggestedQuestions />
+                <ConversationView />
+                <AnswerView />
+                <RunTrace />
+              </section>
+              <aside className="panel side" aria-label="Tokens and settings">
+                <TokenMeter />
+                <ConversationTotals />
+                <SessionTotals />
+                <SettingsPanel />
+                <StoragePanel />
+              </aside>
+            </main>
+          </ViewPanel>
+          <ViewPanel view="evaluate">
+            <EvaluateView />
+          </ViewPanel>
           <Footer />
         </div>
       </PageDropTarget>
