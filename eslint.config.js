@@ -12,6 +12,35 @@ export default tseslint.config(
     },
   },
   {
+    // The page's main thread never runs model code (it lives in the worker): importing any of
+    // these would bundle the inference library into the page's own script.
+    files: ['src/state/**', 'src/ui/**', 'src/client/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@huggingface/transformers',
+                'onnxruntime-web',
+                '**/engine/conversation.ts',
+                '**/engine/vision-model.ts',
+                '**/engine/local-backend.ts',
+                '**/engine/server/server-backend.ts',
+                '**/eval/run-eval.ts',
+                '**/eval/ask-item.ts',
+                '**/eval/open-dataset.ts',
+              ],
+              allowTypeImports: true,
+              message: 'Model code runs in the worker; the page imports only pure modules.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

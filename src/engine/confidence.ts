@@ -97,10 +97,15 @@ export function answerConfidence(tokens: readonly TokenProbability[]): Confidenc
  * threshold. 0 never escalates; 1 always does (a probability of exactly 1 included).
  */
 export function isUnsure(confidence: Confidence | null, threshold: number): boolean {
+  return isUnsureAt(confidence === null ? null : confidence.value, threshold);
+}
+
+/** `isUnsure` on the confidence's value alone (null: the answer had no text to judge). */
+export function isUnsureAt(value: number | null, threshold: number): boolean {
   if (threshold >= 1) return true;
   // No answer text at all is no answer to trust.
-  if (confidence === null) return threshold > 0;
-  return confidence.value < threshold;
+  if (value === null) return threshold > 0;
+  return value < threshold;
 }
 
 /** A threshold from a request, checked: a number from 0 to 1. */

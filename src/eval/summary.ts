@@ -6,7 +6,7 @@
  */
 import type { PolicyId } from '../engine/policies.ts';
 import { aggregateScore } from './metrics.ts';
-import { attemptAtThreshold, resultKey } from './run-eval.ts';
+import { attemptAtThreshold, resultKey } from './sweep.ts';
 import type {
   Attempt,
   ConfidenceSweep,
@@ -77,7 +77,28 @@ export function summarise(
       ),
     },
     items: results.length,
-    errors: results.filter((result) => result.error !== undefined).length,
+    errors: attempts.filter((attempt) => attempt.error !== undefined).length,
+  };
+}
+
+/** A sweep point's figures: linear in the items (no percentiles), since a sweep has up to 101. */
+function sweepPoint(metric: DatasetInfo['metric'], results: readonly ItemResult[], threshold: number): SweepPoint {
+  let used = 0;
+  let fullOnly = 0;
+  let escalated = 0;
+  const scored = results.map((result) => {
+    const attempt = result.sweep ? attemptAtThreshold(result.sweep, threshold) : result.attempt;
+    used += attempt.visualTokens;
+    fullOnly += result.fullResolutionTokens;
+    if (attempt.escalated) escalated++;
+    return { prediction: attempt.prediction, answers: result.answers, score: attempt.score };
+  });
+  return {
+    threshold,
+    accuracy: aggregateScore(metric, scored),
+    escalationRate: results.length === 0 ? 0 : escalated / results.length,
+    visualTokensUsed: used,
+    visualTokenRatio: fullOnly === 0 ? 0 : used / fullOnly,
   };
 }
 
@@ -91,7 +112,9 @@ export function confidenceSweep(
   results: readonly ItemResult[],
   fullOnlyAccuracy: number | null,
 ): ConfidenceSweep | null {
-  const swept = results.filter((result) => result.policy === 'confidence' && result.sweep !== undefined);
+  // Every result of the policy: one whose low pass failed, or had no second round, gives the same
+  // answer at every threshold (and a failure scores 0 at each), as the policy's own row counts it.
+  const swept = results.filter((result) => result.policy === 'confidence');
   if (swept.length === 0) return null;
   // Thresholds a person can set, in steps of 0.001: for each confidence, the lowest step above
   // it (the first at which its item looks again). Confidences closer together than a step, or
@@ -111,18 +134,7 @@ export function confidenceSweep(
           (_, i) => distinct[Math.round((i * (distinct.length - 1)) / (MAX_SWEEP_POINTS - 3))] ?? 0,
         );
   const thresholds = [0, ...new Set(thinned), THRESHOLD_STEPS].map((step) => step / THRESHOLD_STEPS);
-  const points: SweepPoint[] = thresholds.map((threshold) => {
-    const summary = summarise('confidence', metric, swept, (result) =>
-      result.sweep ? attemptAtThreshold(result.sweep, threshold) : result.attempt,
-    );
-    return {
-      threshold,
-      accuracy: summary.accuracy,
-      escalationRate: summary.escalationRate,
-      visualTokensUsed: summary.visualTokensUsed,
-      visualTokenRatio: summary.visualTokenRatio,
-    };
-  });
+  const points = thresholds.map((threshold) => sweepPoint(metric, swept, threshold));
   const always = points.at(-1);
   const reference =
     fullOnlyAccuracy === null
@@ -179,7 +191,17 @@ export function buildReport(input: ReportInput): EvalReport {
     const summary = summarise(policy, metric, of(policy));
     return policy === 'confidence' ? { ...summary, threshold: input.threshold } : summary;
   });
-  const fullOnly = summaries.find((summary) => summary.policy === 'full-only');
+  // The sweep's reference is full-only on the items the confidence policy answered too, so that a
+  // stopped run compares the same items.
+  const swept = new Set(of('confidence').map((result) => result.itemId));
+  const fullOnlyIds = new Set(of('full-only').map((result) => result.itemId));
+  const fullOnly = policies.includes('full-only')
+    ? summarise(
+        'full-only',
+        metric,
+        of('full-only').filter((result) => swept.has(result.itemId)),
+      )
+    : undefined;
   const recorded = new Set(input.items.map((result) => resultKey(result.policy, result.itemId)));
   const skipped = new Set(input.skipped.map((item) => item.itemId));
   const complete = input.itemIds.every(
@@ -198,7 +220,11 @@ export function buildReport(input: ReportInput): EvalReport {
     maxVisualTokens: input.maxVisualTokens,
     complete,
     summaries,
-    confidenceSweep: confidenceSweep(metric, input.items, fullOnly ? fullOnly.accuracy : null),
+    confidenceSweep: confidenceSweep(
+      metric,
+      input.items.filter((result) => result.policy !== 'confidence' || !fullOnly || fullOnlyIds.has(result.itemId)),
+      fullOnly ? fullOnly.accuracy : null,
+    ),
     items: [...input.items],
     skipped: [...input.skipped],
   };

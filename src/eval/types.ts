@@ -59,6 +59,8 @@ export interface Attempt {
   generatedTokens: number;
   /** Wall time of the question, from asking to its answer. */
   ms: number;
+  /** Why the question gave no answer (the engine's message); it then scores 0. */
+  error?: string;
 }
 
 /** One policy's result on one item. */
@@ -84,9 +86,12 @@ export interface ItemResult {
     lowPass: Attempt & { confidence: number | null; asked: boolean };
     escalatedPass: Attempt;
   };
-  /** Why the policy gave no answer (the engine's message); the item then scores 0. */
+  /** `attempt.error`: why the policy gave no answer (the engine's message); the item then scores 0. */
   error?: string;
 }
+
+/** What a run reports as it goes: each result and each item it could not pose. */
+export type EvalEvent = { type: 'item'; result: ItemResult } | { type: 'skip'; skipped: SkippedItem };
 
 /** An item the harness could not pose at all (its image failed to load): left out of every policy. */
 export interface SkippedItem {

@@ -8,7 +8,7 @@ import type { ErrorJson } from '../engine/errors.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import type { ImageGeometry } from '../engine/visual-tokens.ts';
 import type { PolicyId } from '../engine/policies.ts';
-import type { EvalEvent } from '../eval/run-eval.ts';
+import type { EvalEvent } from '../eval/types.ts';
 import type { DatasetInfo } from '../eval/types.ts';
 
 /** Where the model runs. */

@@ -3,7 +3,7 @@
  * result or a skipped item (`eval-event`), the end (`eval-finished`) or a failure (`failed`). Only
  * messages of the evaluate request the store waits for, while it runs, change anything.
  */
-import { resultKey } from '../eval/run-eval.ts';
+import { resultKey } from '../eval/sweep.ts';
 import type { ItemResult, SkippedItem } from '../eval/types.ts';
 import type { WorkerMessage } from '../protocol/messages.ts';
 import type { AppState, StateChange } from './app-state.ts';

@@ -7,7 +7,7 @@
 import type { EvaluateParams } from '../client/engine-client.ts';
 import type { PolicyId } from '../engine/policies.ts';
 import { datasetIds } from '../eval/datasets.ts';
-import { resultKey } from '../eval/run-eval.ts';
+import { resultKey } from '../eval/sweep.ts';
 import { POLICY_ORDER } from '../eval/summary.ts';
 import type { DatasetInfo, ItemResult, SkippedItem } from '../eval/types.ts';
 import type { Slice, SliceContext } from './app-state.ts';
@@ -193,16 +193,9 @@ export const createEvalSlice =
       discardEvaluation: () => {
         const { evaluation } = get();
         if (evaluation.status === 'running') client.cancelEvaluation();
+        // The form and a storage problem stay: they are the person's, not the run's.
         set({
-          evaluation: {
-            ...evaluation,
-            status: 'idle',
-            message: null,
-            requestId: null,
-            stopping: false,
-            run: null,
-            pace: null,
-          },
+          evaluation: { ...initialEvalState(), form: evaluation.form, storageProblem: evaluation.storageProblem },
         });
       },
     };

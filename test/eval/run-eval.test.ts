@@ -11,13 +11,8 @@ import type { PolicyId } from '../../src/engine/policies.ts';
 import { ServerBackend } from '../../src/engine/server/server-backend.ts';
 import type { VisionModel } from '../../src/engine/vision-model.ts';
 import { planResolutions } from '../../src/engine/visual-tokens.ts';
-import {
-  attemptAtThreshold,
-  resultKey,
-  runEvaluation,
-  type EvalEvent,
-  type EvalRunOptions,
-} from '../../src/eval/run-eval.ts';
+import { runEvaluation, type EvalEvent, type EvalRunOptions } from '../../src/eval/run-eval.ts';
+import { attemptAtThreshold, resultKey } from '../../src/eval/sweep.ts';
 import { buildReport } from '../../src/eval/summary.ts';
 import { renderSyntheticItem, syntheticInfo, syntheticItems } from '../../src/eval/synthetic/index.ts';
 import type { EvalItem, ItemResult } from '../../src/eval/types.ts';
@@ -267,6 +262,27 @@ describe('on a model server, several items at once', () => {
       const sorted = (list: ItemResult[]) => list.map(figures).sort((a, b) => a.key.localeCompare(b.key));
       expect(sorted(remote)).toEqual(sorted(local));
       expect(most).toBe(3);
+
+      // A failure of the item's own (its image too large for a proxy) is its answer, scored 0;
+      // one of the server's (busy) would fail every item after it, so it ends the run.
+      const inject = (failure: string): Promise<Response> =>
+        fetch(new URL('/_peer/inject', peer.url), {
+          method: 'POST',
+          body: JSON.stringify({ failure, times: 1, retryAfter: null }),
+        });
+      await inject('too-large');
+      const pair = syntheticItems(2, SEED);
+      const recorded = results(await collect({ ...optionsFor(server, pair), policies: ['low-only'] }));
+      expect(recorded.map((result) => [result.itemId, result.attempt.score, result.error !== undefined])).toEqual([
+        ['0', 0, true],
+        ['1', recorded[1]?.attempt.score, false],
+      ]);
+      // Its baseline is the plan's, as if it had been answered.
+      expect(recorded[0]?.fullResolutionTokens).toBe(local.find((r) => r.itemId === '0')?.fullResolutionTokens);
+      await inject('unavailable');
+      await expect(collect({ ...optionsFor(server, pair), policies: ['low-only'] })).rejects.toMatchObject({
+        code: 'server-busy',
+      });
     } finally {
       await peer.close();
       await model.dispose();

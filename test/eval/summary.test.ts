@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyId } from '../../src/engine/policies.ts';
 import { buildReport, confidenceSweep, quantile, summarise, suggestThreshold } from '../../src/eval/summary.ts';
+import { attemptAtThreshold } from '../../src/eval/sweep.ts';
 import type { Attempt, ItemResult, SweepPoint } from '../../src/eval/types.ts';
 
 const attempt = (score: number, visualTokens: number, escalated: boolean, ms = 100): Attempt => ({
@@ -58,7 +59,10 @@ describe('a policy summary', () => {
     const results = [
       plain('visionthink', '0', attempt(1, 125, true, 300)),
       plain('visionthink', '1', attempt(0, 25, false, 100)),
-      { ...plain('visionthink', '2', attempt(0, 25, false, 200)), error: 'The server is busy.' },
+      {
+        ...plain('visionthink', '2', { ...attempt(0, 25, false, 200), error: 'The image is too long and thin.' }),
+        error: 'The image is too long and thin.',
+      },
     ];
     expect(summarise('visionthink', 'exact', results)).toEqual({
       policy: 'visionthink',
@@ -107,6 +111,28 @@ describe('the confidence sweep', () => {
     expect(confidenceSweep('exact', results, null)?.reference).toEqual({ policy: 'confidence-always', accuracy: 1 });
   });
 
+  it('counts a failed question at every threshold, as the policy row does', () => {
+    // e: round 2 failed (context full) after a right low answer at 0.4; f: round 1 failed.
+    const failedFull = { ...attempt(0, 125, true), error: 'The conversation is too long.' };
+    const e = swept('e', 0.4, 1, 0);
+    if (e.sweep) e.sweep.escalatedPass = failedFull;
+    const f: ItemResult = {
+      ...plain('confidence', 'f', { ...attempt(0, 25, false), error: 'The server is busy.' }),
+      error: 'The server is busy.',
+    };
+    const sweep = confidenceSweep('exact', [e, f], null);
+    expect(sweep?.points.map((p) => [p.threshold, p.accuracy, p.visualTokensUsed])).toEqual([
+      [0, 0.5, 25 + 25],
+      [0.401, 0, 125 + 25],
+      [1, 0, 125 + 25],
+    ]);
+    // The row at 0.6 looks again, and is the sweep's point there.
+    const row = summarise('confidence', 'exact', [e, f], (result) =>
+      result.sweep ? attemptAtThreshold(result.sweep, 0.6) : result.attempt,
+    );
+    expect([row.accuracy, row.visualTokensUsed, row.errors]).toEqual([0, 150, 2]);
+  });
+
   it('suggests nothing when no threshold comes within a point', () => {
     const points: SweepPoint[] = [
       { threshold: 0, accuracy: 0.5, escalationRate: 0, visualTokensUsed: 1, visualTokenRatio: 0.25 },
@@ -137,5 +163,34 @@ describe('a report', () => {
     expect(partial.summaries.map((s) => s.policy)).toEqual(['visionthink', 'full-only']);
     expect(partial.complete).toBe(false);
     expect(buildReport({ ...input, skipped: [{ itemId: '1', reason: 'unreadable' }] }).complete).toBe(true);
+  });
+
+  it('after a Stop, compares the sweep with full-only on the same items only', () => {
+    const report = buildReport({
+      startedAt: 's',
+      finishedAt: 'f',
+      model: 'm',
+      backend: 'local',
+      dataset: { id: 'synthetic', label: 'S', metric: 'exact', size: 3, source: 'here' },
+      limit: 3,
+      seed: 0,
+      policies: ['confidence', 'full-only'],
+      threshold: 0.6,
+      maxVisualTokens: 1024,
+      itemIds: ['0', '1', '2'],
+      // Item 2 has full-only's (wrong) answer but not confidence's: stopped in between.
+      items: [
+        swept('0', 0.9, 1, 1),
+        plain('full-only', '0', attempt(1, 100, false)),
+        swept('1', 0.2, 0, 1),
+        plain('full-only', '1', attempt(1, 100, false)),
+        plain('full-only', '2', attempt(0, 100, false)),
+      ],
+      skipped: [],
+    });
+    expect(report.complete).toBe(false);
+    expect(report.summaries.find((s) => s.policy === 'full-only')?.accuracy).toBe(2 / 3);
+    expect(report.confidenceSweep?.reference).toEqual({ policy: 'full-only', accuracy: 1 });
+    expect(report.confidenceSweep?.suggested?.threshold).toBe(0.201);
   });
 });
