@@ -1,8 +1,8 @@
 /**
  * The worker's evaluations: open the dataset's sample, then run the harness (src/eval/) on the
  * loaded model or server, posting each result as it lands. Each item's work goes through the
- * worker's queue, so a question asked meanwhile is answered between two items; loading another
- * model stops the evaluation, since its results would mix two models.
+ * worker's queue, so a question asked meanwhile is answered between two items; replacing the model
+ * stops the evaluation, since its results would mix two models.
  */
 import { AbortedError, EngineError, ModelLoadError, toEngineError } from '../engine/errors.ts';
 import type { VisionModel } from '../engine/vision-model.ts';
@@ -29,12 +29,12 @@ export interface Evaluator {
   evaluate(request: Extract<EngineRequest, { type: 'evaluate' }>): Promise<void>;
   /** Stops evaluation `requestId`; false when there is none. */
   cancel(requestId: number): boolean;
-  /** Stops every evaluation because another model is being loaded. */
-  stopForLoad(): void;
+  /** Stops every evaluation because the model it runs on is being replaced. */
+  stopForModelChange(): void;
 }
 
 const MODEL_CHANGED =
-  'The evaluation stopped because another model was loaded. Load the model it ran on again and press Resume to continue.';
+  'The evaluation stopped because the model was replaced (another one was loaded, or the device failed and it was loaded again). With the model it ran on loaded, press Resume to continue.';
 
 export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   const running = new Map<number, { controller: AbortController; modelChanged: boolean }>();
@@ -105,7 +105,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       state?.controller.abort();
       return state !== undefined;
     },
-    stopForLoad() {
+    stopForModelChange() {
       for (const state of running.values()) {
         state.modelChanged = true;
         state.controller.abort();

@@ -218,7 +218,6 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
   });
 
   async function load(requestId: number, choice: ModelChoice): Promise<void> {
-    evaluator.stopForLoad();
     const controller = new AbortController();
     loads.set(requestId, controller);
     platform.post({ type: 'device', requestId, device: await currentDevice() });
@@ -229,6 +228,8 @@ export function createRequestHandler(platform: WorkerPlatform): (request: Engine
         // A server is checked before anything is given up: a mistyped address must not unload a
         // model that took minutes to download.
         const connected = choice.server ? await ServerBackend.connect(choice.server, controller.signal) : null;
+        // The model is given up now: an evaluation on it stops (its results would mix two models).
+        evaluator.stopForModelChange();
         const previous = current;
         current = null;
         await endConversation();

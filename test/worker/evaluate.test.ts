@@ -133,7 +133,29 @@ describe('evaluations in the worker', () => {
     await running;
     const last = of(messages, 2).at(-1);
     expect(last).toMatchObject({ type: 'failed', error: { code: 'model-changed' } });
-    expect(last?.type === 'failed' && last.error.message).toMatch(/another model was loaded.*Resume/);
+    expect(last?.type === 'failed' && last.error.message).toMatch(/model was replaced.*Resume/);
+  });
+
+  it('a load that gives up nothing (a server that does not answer) leaves it running', async () => {
+    const { handle, messages } = setup();
+    await handle({ type: 'load', requestId: 1, model: TEST_MODEL });
+    const running = handle(evaluate(2, { limit: 2 }));
+    await until(messages, (m) => m.type === 'eval-event' && m.requestId === 2);
+    await handle({
+      type: 'load',
+      requestId: 3,
+      model: {
+        id: 'server',
+        label: 'server',
+        source: 'http://127.0.0.1:9/v1',
+        local: false,
+        server: { baseUrl: 'http://127.0.0.1:9/v1', model: 'm', minPixels: 3136, maxPixels: 1003520 },
+      },
+    });
+    await running;
+    expect(of(messages, 3).at(-1)).toMatchObject({ type: 'failed', error: { code: 'server-unreachable' } });
+    expect(of(messages, 2).at(-1)).toEqual({ type: 'eval-finished', requestId: 2 });
+    expect(resultKeys(messages, 2)).toHaveLength(4);
   });
 
   it('before any model is loaded, and for an unknown dataset, it fails with a readable message', async () => {
