@@ -28,8 +28,7 @@ export function formatDuration(ms: number): string {
 
 /**
  * A confidence threshold as people set it: at most three decimals, no trailing zeros ("0.7"); more
- * where three would read as 0 or 1, since a sweep's thresholds are the answers' confidences, and a
- * model sure of its answer gives 0.99997, which is not the threshold 1 ("always look again").
+ * only where three would read as 0 or 1, which are the thresholds that never and always look again.
  */
 export function formatThreshold(threshold: number): string {
   for (let decimals = 3; decimals < 8; decimals++) {

@@ -1,5 +1,6 @@
 /** Fixtures of the evaluation's store tests: a sample of four synthetic items and their results. */
 import { vi } from 'vitest';
+export { loaded } from './testing.ts';
 import type { PolicyId } from '../engine/policies.ts';
 import type { DatasetInfo, ItemResult } from '../eval/types.ts';
 import {
@@ -9,8 +10,6 @@ import {
   FakePreferences,
   FakeStorage,
   FakeViewAddress,
-  TEST_DEVICE,
-  TEST_GEOMETRY,
   type Harness,
 } from './testing.ts';
 
@@ -45,18 +44,6 @@ export function result(policy: PolicyId, itemId: string, { correct = true, escal
   };
 }
 
-/** The test model loaded, as the worker reports it. */
-export function loaded({ client }: Harness): void {
-  client.emit({
-    type: 'loaded',
-    requestId: client.last('load'),
-    modelId: 'visionthink-test',
-    geometry: TEST_GEOMETRY,
-    device: TEST_DEVICE,
-  });
-}
-
-/** The form chosen (two policies), Run pressed, and the sample opened by the worker. */
 export function started(harness: Harness, model = 'visionthink-test'): number {
   const { store, client } = harness;
   store.getState().setEvalSize(4);

@@ -295,8 +295,8 @@ export function createHarness(
 
 export const pngBlob = (): Blob => new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' });
 
-/** Loads the model and opens a `width` × `height` image; returns the image id. */
-export function readyWithImage({ store, client }: Harness, width = 896, height = 672): number {
+/** The test model loaded, as the worker reports it. */
+export function loaded({ client }: Pick<Harness, 'client'>): void {
   client.emit({
     type: 'loaded',
     requestId: client.last('load'),
@@ -304,6 +304,11 @@ export function readyWithImage({ store, client }: Harness, width = 896, height =
     geometry: TEST_GEOMETRY,
     device: TEST_DEVICE,
   });
+}
+
+/** Loads the model and opens a `width` × `height` image; returns the image id. */
+export function readyWithImage({ store, client }: Harness, width = 896, height = 672): number {
+  loaded({ client });
   store.getState().openImage(pngBlob(), 'picture.png', 'file');
   const imageId = 7;
   client.emit({ type: 'image-opened', requestId: client.last('open-image'), imageId, width, height });

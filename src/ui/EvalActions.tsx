@@ -2,7 +2,7 @@
  * Run, Stop, Resume and New evaluation, with why a button cannot be pressed. A new evaluation
  * discards the results shown: it asks first.
  */
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { selectEvalHeldResults, selectEvalResumeBlocker, selectEvalRunBlocker, useAppStore } from '../state/index.ts';
 
 function DiscardConfirm({ results, onDone }: { results: number; onDone: () => void }) {
@@ -48,10 +48,21 @@ export function EvalActions() {
   const hintId = useId();
   const resumable = status === 'stopped' || status === 'failed';
   const hint = !held ? runBlocker : resumable ? resumeBlocker : null;
+  // The button pressed (Run, Stop) goes away as the run starts or stops: focus moves to the one
+  // that takes its place, so a keyboard user is not left at the top of the page.
+  const actions = useRef<HTMLDivElement>(null);
+  const shown = useRef(`${status}/${String(held)}`);
+  useEffect(() => {
+    const now = `${status}/${String(held)}`;
+    if (shown.current === now) return;
+    shown.current = now;
+    if (document.activeElement !== document.body) return;
+    actions.current?.querySelector<HTMLButtonElement>('button:not([disabled])')?.focus();
+  }, [status, held]);
 
   return (
     <div className="eval-actions">
-      <div className="inline-row">
+      <div className="inline-row" ref={actions}>
         {!held && (
           <button
             type="button"

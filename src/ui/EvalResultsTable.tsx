@@ -19,7 +19,12 @@ function Cell({ column, value, children }: { column: string; value: number; chil
 function SummaryRow({ summary }: { summary: PolicySummary }) {
   const s = summary;
   const empty = s.items === 0;
-  const dash = <span aria-label="no answers yet">—</span>;
+  const dash = (
+    <>
+      <span aria-hidden="true">—</span>
+      <span className="visually-hidden">no answers yet</span>
+    </>
+  );
   return (
     <tr data-policy={s.policy}>
       <th scope="row">
