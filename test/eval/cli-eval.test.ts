@@ -3,7 +3,7 @@
  * fixture of the dataset viewer), writing JSON, Markdown and the SVG plot whose points are the
  * JSON's figures; bad input exits with code 2 and one line on stderr.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +126,27 @@ describe('npm run eval', () => {
       expect(viewer.requests.some((path) => path.startsWith('/cached-assets/'))).toBe(true);
     }, 300_000);
   });
+
+  it('Ctrl-C stops and still writes what was measured, marked incomplete', async () => {
+    const out = join(scratch, 'stopped');
+    const child = spawn(TSX, ['scripts/eval.ts', '--limit', '400', '--policies', 'low-only', '--out', out], {
+      cwd: ROOT,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Stopped a few seconds into the run, as a person would, not at any particular event.
+    for (let i = 0; i < 600 && !stderr.includes('Evaluating'); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 4000));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('Stopped. What was measured is in');
+    const { report } = await written(out);
+    expect(report.complete).toBe(false);
+    expect(report.items.length).toBeGreaterThan(0);
+    expect(report.items.length).toBeLessThan(400);
+    expect(report.summaries[0]?.items).toBe(report.items.length);
+  }, 120_000);
 
   it('explains itself with --help', async () => {
     const exit = await evaluate('--help');
