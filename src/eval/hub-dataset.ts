@@ -2,13 +2,13 @@
  * A hub dataset as the harness uses it: a seeded sample of a split's rows as `EvalItem`s, read
  * through the dataset viewer. Rows arrive in pages, images only when an item asks for its image.
  */
+import { isRecord } from '../engine/is-record.ts';
 import type { HubDatasetEntry } from './datasets.ts';
 import {
   describeSplit,
   HubError,
   HubRowsClient,
   imageSrc,
-  isRecord,
   MAX_ROWS_PER_REQUEST,
   type HubClientOptions,
   type RowsPage,

@@ -5,6 +5,7 @@
  * chunk of its own with `choices: []`; extra fields (`timings`, `reasoning`, `stop_reason`) are
  * ignored.
  */
+import { isRecord } from '../is-record.ts';
 import type { ServerUsage, TokenLogprob } from './types.ts';
 
 /** What one event says. */
@@ -89,8 +90,4 @@ function malformed(detail: string): ChunkReading {
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

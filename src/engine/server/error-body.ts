@@ -3,6 +3,8 @@
  * (see server-errors.ts for what each means for a person).
  */
 
+import { isRecord } from '../is-record.ts';
+
 /** Longest stretch of a server's own message quoted back. */
 const MAX_QUOTE = 300;
 
@@ -100,8 +102,4 @@ export function isContextFull(parsed: ParsedError): boolean {
  */
 export function saysModelMissing(message: string | null): boolean {
   return message !== null && /model/i.test(message) && /(does not exist|not found|no such|unknown)/i.test(message);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

@@ -3,6 +3,7 @@
  * function decides every case (a network failure, an error status, an error inside the stream),
  * so the client only gathers the facts and the tests can state each rule directly.
  */
+import { isRecord } from '../is-record.ts';
 import { ServerError, type ServerErrorCode } from '../errors.ts';
 import {
   isContextFull,
@@ -290,8 +291,4 @@ function describeContentType(contentType: string | null): string {
   if (type === 'text/html') return 'an HTML page';
   if (type.endsWith('json')) return 'JSON of another shape';
   return type;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
