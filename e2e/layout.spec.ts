@@ -4,7 +4,7 @@
  * view when a question starts (and stays put when the person scrolls away), and an error of the
  * image-address field shows beside the field, not out of sight at the top of the page.
  */
-import { expect, RUN_TIMEOUT, test, type App } from './support/app.ts';
+import { allowTimeForScenarios, expect, RUN_TIMEOUT, test, type App } from './support/app.ts';
 import { MODEL_REGISTRY } from '../src/engine/model-registry.ts';
 import { sampleImage } from './support/images.ts';
 
@@ -63,85 +63,88 @@ test('nothing scrolls sideways from 320 px up, light and dark, before and after 
   await expectNoSidewaysScroll(app, WIDTHS);
 });
 
-test('every model name can be read whole in Settings, in the narrow side column and on a phone', async ({ app }) => {
-  await app.open();
-  for (const width of [320, 1200, 1280]) {
-    await app.page.setViewportSize({ width, height: 900 });
-    for (const entry of MODEL_REGISTRY) {
-      const name = app.byId('model').getByText(entry.label, { exact: true });
-      await expect(name, `${entry.label} at ${width} px`).toBeVisible();
-      // Its whole text fits the box it is shown in.
-      expect(await name.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(true);
-    }
-  }
-});
-
-test('on a phone, an error of the image address shows beside the field and is announced', async ({ app }) => {
+test('on a phone: address errors beside the field, the answer brought into view once; model names whole at any width', async ({
+  app,
+}) => {
+  allowTimeForScenarios(3);
   await app.page.setViewportSize(PHONE);
   await app.open();
-  const field = app.byId('image-url');
-  const fieldError = app.page.getByTestId('image-url.error');
 
-  await app.enterUrl('not an address');
-  await expect(fieldError).toBeVisible();
-  await expect(fieldError).toBeInViewport();
-  await expect(fieldError).toContainText(/address/i);
-  await expect(fieldError.locator('xpath=..')).toHaveAttribute('role', 'alert');
-  await expect(field).toHaveAttribute('aria-invalid', 'true');
-  await expect(field).toHaveAccessibleDescription(await fieldError.innerText());
-  // Not repeated in the banner at the top of the page, out of view.
-  await expect(app.byId('error')).toHaveCount(0);
+  await test.step('on a phone, an error of the image address shows beside the field and is announced', async () => {
+    const field = app.byId('image-url');
+    const fieldError = app.page.getByTestId('image-url.error');
 
-  // A download that fails can be tried again from where the person is.
-  await app.enterUrl(new URL('/samples/no-such-picture.png', app.origin).href);
-  // (This server answers a missing file with its page, which is no image.)
-  await expect(fieldError).toContainText(/could not be downloaded|not an image/i);
-  await expect(fieldError).toBeInViewport();
-  await expect(app.page.getByTestId('image-url.retry')).toBeVisible();
+    await app.enterUrl('not an address');
+    await expect(fieldError).toBeVisible();
+    await expect(fieldError).toBeInViewport();
+    await expect(fieldError).toContainText(/address/i);
+    await expect(fieldError.locator('xpath=..')).toHaveAttribute('role', 'alert');
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    await expect(field).toHaveAccessibleDescription(await fieldError.innerText());
+    // Not repeated in the banner at the top of the page, out of view.
+    await expect(app.byId('error')).toHaveCount(0);
 
-  // Correcting the address clears the complaint; a good address opens.
-  await field.fill(new URL('/samples/plain-red-448x336.png', app.origin).href);
-  await expect(fieldError).toHaveCount(0);
-  await expect(field).toHaveAttribute('aria-invalid', 'false');
-  await field.press('Enter');
-  await expect(app.byId('preview')).toBeVisible();
-});
+    // A download that fails can be tried again from where the person is.
+    await app.enterUrl(new URL('/samples/no-such-picture.png', app.origin).href);
+    // (This server answers a missing file with its page, which is no image.)
+    await expect(fieldError).toContainText(/could not be downloaded|not an image/i);
+    await expect(fieldError).toBeInViewport();
+    await expect(app.page.getByTestId('image-url.retry')).toBeVisible();
 
-test('on a phone, Ask brings the answer into view once, and scrolling away is not undone', async ({ app }) => {
-  await app.page.setViewportSize(PHONE);
-  await app.open();
-  await app.chooseImage(await sampleImage('detailed', 'blue', 896, 672));
-  await app.byId('question').fill('What colour is this image?');
-  await expect(app.byId('ask')).toBeEnabled({ timeout: RUN_TIMEOUT });
-  // The question box at the bottom of the screen, as after typing on a phone.
-  await app.byId('ask').evaluate((button) => {
-    button.scrollIntoView({ block: 'end' });
+    // Correcting the address clears the complaint; a good address opens.
+    await field.fill(new URL('/samples/plain-red-448x336.png', app.origin).href);
+    await expect(fieldError).toHaveCount(0);
+    await expect(field).toHaveAttribute('aria-invalid', 'false');
+    await field.press('Enter');
+    await expect(app.byId('preview')).toBeVisible();
   });
-  const answer = app.byId('answer');
-  await expect(answer.getByRole('heading', { name: 'Answer' })).not.toBeInViewport();
 
-  await app.byId('ask').click();
-  await expect(answer.getByRole('heading', { name: 'Answer' })).toBeInViewport();
+  await test.step('on a phone, Ask brings the answer into view once, and scrolling away is not undone', async () => {
+    await app.chooseImage(await sampleImage('detailed', 'blue', 896, 672));
+    await app.byId('question').fill('What colour is this image?');
+    await expect(app.byId('ask')).toBeEnabled({ timeout: RUN_TIMEOUT });
+    // The question box at the bottom of the screen, as after typing on a phone.
+    await app.byId('ask').evaluate((button) => {
+      button.scrollIntoView({ block: 'end' });
+    });
+    const answer = app.byId('answer');
+    await expect(answer.getByRole('heading', { name: 'Answer' })).not.toBeInViewport();
 
-  // The person scrolls back up while the model writes: the page stays where they put it.
-  await app.page.mouse.move(PHONE.width / 2, PHONE.height / 2);
-  await app.page.mouse.wheel(0, -20_000);
-  await expect.poll(() => app.page.evaluate(() => window.scrollY)).toBe(0);
-  const positions = await app.page.evaluate(
-    (timeout) =>
-      new Promise<number[]>((resolve) => {
-        const seen: number[] = [];
-        const started = performance.now();
-        const sample = (): void => {
-          seen.push(window.scrollY);
-          const status = document.querySelector<HTMLElement>('[data-testid="answer"]')?.dataset.status;
-          if (status === 'running' && performance.now() - started < timeout) requestAnimationFrame(sample);
-          else resolve(seen);
-        };
-        sample();
-      }),
-    RUN_TIMEOUT,
-  );
-  expect(new Set(positions)).toEqual(new Set([0]));
-  await app.expectAnswer('blue');
+    await app.byId('ask').click();
+    await expect(answer.getByRole('heading', { name: 'Answer' })).toBeInViewport();
+
+    // The person scrolls back up while the model writes: the page stays where they put it.
+    await app.page.mouse.move(PHONE.width / 2, PHONE.height / 2);
+    await app.page.mouse.wheel(0, -20_000);
+    await expect.poll(() => app.page.evaluate(() => window.scrollY)).toBe(0);
+    const positions = await app.page.evaluate(
+      (timeout) =>
+        new Promise<number[]>((resolve) => {
+          const seen: number[] = [];
+          const started = performance.now();
+          const sample = (): void => {
+            seen.push(window.scrollY);
+            const status = document.querySelector<HTMLElement>('[data-testid="answer"]')?.dataset.status;
+            if (status === 'running' && performance.now() - started < timeout) requestAnimationFrame(sample);
+            else resolve(seen);
+          };
+          sample();
+        }),
+      RUN_TIMEOUT,
+    );
+    expect(new Set(positions)).toEqual(new Set([0]));
+    await app.expectAnswer('blue');
+  });
+
+  await test.step('every model name can be read whole in Settings, in the narrow side column and on a phone', async () => {
+    for (const width of [320, 1200, 1280]) {
+      await app.page.setViewportSize({ width, height: 900 });
+      for (const entry of MODEL_REGISTRY) {
+        const name = app.byId('model').getByText(entry.label, { exact: true });
+        await expect(name, `${entry.label} at ${width} px`).toBeVisible();
+        // Its whole text fits the box it is shown in.
+        expect(await name.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(true);
+      }
+    }
+  });
 });

@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, RUN_TIMEOUT, test, TEST_MODEL_ID } from './support/app.ts';
+import { allowTimeForScenarios, expect, RUN_TIMEOUT, test, TEST_MODEL_ID } from './support/app.ts';
 import { sampleImage } from './support/images.ts';
 
 const HUB = 'https://huggingface.co/';
@@ -89,43 +89,6 @@ test('the default model shows its size before downloading; offline, the app offe
   await app.expectAnswer('blue');
 });
 
-test('the storage panel shows the stored test model with its size, and clears it', async ({ app }) => {
-  await app.open();
-  await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
-  const row = app.page.locator(`[data-testid="storage.model"][data-model-id="${TEST_MODEL_ID}"]`);
-  await expect(row).toBeVisible({ timeout: RUN_TIMEOUT });
-  await expect(row).toContainText(/VisionThink test model.*\d+ kB, \d+ files/);
-  expect(Number(await row.getAttribute('data-bytes'))).toBeGreaterThan(250_000);
-  await expect(app.page.getByTestId('storage.usage')).toContainText(/This site uses .* of the .* the browser allows/);
-
-  await row.getByTestId('storage.clear').click();
-  await expect(row).toHaveCount(0);
-  await expect(app.page.getByTestId('storage.empty')).toHaveText('No models are stored in this browser.');
-  const cached = await app.page.evaluate(async () =>
-    (await (await caches.open('transformers-cache')).keys()).map((request) => request.url),
-  );
-  expect(cached.filter((url) => url.includes(`/models/${TEST_MODEL_ID}/`))).toEqual([]);
-
-  // A loaded model keeps answering after its files are cleared.
-  await app.chooseImage(await sampleImage('plain', 'red', 448, 336));
-  await app.ask();
-  await app.expectAnswer('red');
-
-  // The panel says what the browser decided, whichever way it decides.
-  await app.page.getByTestId('storage.persist').click();
-  await expect(
-    app.page
-      .getByTestId('storage.notice')
-      .or(app.page.locator('[data-testid="storage.persisted"][data-persisted="true"]')),
-  ).toBeVisible();
-  const granted = await app.page.evaluate(() => navigator.storage.persisted());
-  if (granted) {
-    await expect(app.page.getByTestId('storage.persisted')).toHaveAttribute('data-persisted', 'true');
-  } else {
-    await expect(app.page.getByTestId('storage.notice')).toContainText(/did not grant persistent storage/);
-  }
-});
-
 test('a full quota: the model still loads and answers, and the page says it was not stored', async ({ app }) => {
   await app.goto();
   await expect(app.byId('model.confirm')).toBeVisible({ timeout: RUN_TIMEOUT });
@@ -142,33 +105,50 @@ test('a full quota: the model still loads and answers, and the page says it was 
 });
 
 test.describe('without the service worker', () => {
-  test('an interrupted download: a clear message, and Retry loads the model', async ({ app }) => {
+  test('an interrupted download: Retry loads the model; without cross-origin isolation it answers, WASM on one thread', async ({
+    app,
+  }) => {
+    allowTimeForScenarios(2);
     await app.withoutServiceWorker();
     await app.goto('', { isolated: false });
-    await expect(app.byId('model.confirm')).toBeVisible({ timeout: RUN_TIMEOUT });
-    // The connection drops on the largest file until the network is back.
-    let down = true;
-    let dropped = 0;
-    await app.page.route('**/models/visionthink-test/onnx/decoder_model_merged*.onnx', async (route) => {
-      if (down) {
-        dropped++;
-        await route.abort('connectionreset');
-      } else {
-        await route.continue();
-      }
+
+    await test.step('an interrupted download: a clear message, and Retry loads the model', async () => {
+      await expect(app.byId('model.confirm')).toBeVisible({ timeout: RUN_TIMEOUT });
+      // The connection drops on the largest file until the network is back.
+      let down = true;
+      let dropped = 0;
+      await app.page.route('**/models/visionthink-test/onnx/decoder_model_merged*.onnx', async (route) => {
+        if (down) {
+          dropped++;
+          await route.abort('connectionreset');
+        } else {
+          await route.continue();
+        }
+      });
+
+      await app.chooseModel(TEST_MODEL_ID);
+      await app.expectReadableError(/could not be (loaded|downloaded)/i);
+      expect(dropped).toBeGreaterThan(0);
+      await app.expectOneFailureMessage();
+      down = false;
+      await app.page.getByTestId('error.retry').click();
+      await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+      await expect(app.byId('error')).toHaveCount(0);
+      await app.chooseImage(await sampleImage('plain', 'yellow', 448, 336));
+      await app.ask();
+      await app.expectAnswer('yellow');
     });
 
-    await app.chooseModel(TEST_MODEL_ID);
-    await app.expectReadableError(/could not be (loaded|downloaded)/i);
-    expect(dropped).toBeGreaterThan(0);
-    await app.expectOneFailureMessage();
-    down = false;
-    await app.page.getByTestId('error.retry').click();
-    await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
-    await expect(app.byId('error')).toHaveCount(0);
-    await app.chooseImage(await sampleImage('plain', 'yellow', 448, 336));
-    await app.ask();
-    await app.expectAnswer('yellow');
+    // The same page, never isolated: the model it loaded after Retry.
+    await test.step('without cross-origin isolation the app still answers; WASM runs on one thread', async () => {
+      await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+      expect(await app.page.evaluate(() => self.crossOriginIsolated)).toBe(false);
+      if (app.project === 'wasm') await expect(app.byId('device')).toHaveText('WASM, 1 thread');
+      else await expect(app.byId('device')).toHaveAttribute('data-kind', 'webgpu');
+      await app.chooseImage(await sampleImage('plain', 'black', 448, 336));
+      await app.ask();
+      await app.expectAnswer('black');
+    });
   });
 
   test('a download that stalls mid-file: Cancel ends it, and another model does not wait for it', async ({ app }) => {
@@ -212,53 +192,79 @@ test.describe('without the service worker', () => {
       await stall.close();
     }
   });
-
-  test('without cross-origin isolation the app still answers; WASM runs on one thread', async ({ app }) => {
-    await app.withoutServiceWorker();
-    await app.goto(`#model=${TEST_MODEL_ID}`, { isolated: false });
-    await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
-    expect(await app.page.evaluate(() => self.crossOriginIsolated)).toBe(false);
-    if (app.project === 'wasm') await expect(app.byId('device')).toHaveText('WASM, 1 thread');
-    else await expect(app.byId('device')).toHaveAttribute('data-kind', 'webgpu');
-    await app.chooseImage(await sampleImage('plain', 'black', 448, 336));
-    await app.ask();
-    await app.expectAnswer('black');
-  });
 });
 
-test('the ladder: the rung this browser offers, with threads for WASM under cross-origin isolation', async ({
-  app,
-}) => {
+test("the loaded test model: the ladder's rung, the storage panel, and the Qwen3.5-layout model", async ({ app }) => {
+  allowTimeForScenarios(3);
   await app.open();
-  const device = app.byId('device');
-  await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
-  expect(await app.page.evaluate(() => self.crossOriginIsolated)).toBe(true);
-  if (app.project === 'webgpu') {
-    // SwiftShader has no shader-f16: the rung below half precision.
-    await expect(device).toHaveAttribute('data-rung', 'webgpu');
-    await expect(app.page.getByTestId('device.notice')).toContainText('shader-f16');
-  } else {
-    // After loading, the badge shows the threads ONNX Runtime started with (it falls back to one
-    // by itself where shared memory is unavailable; see the test without a service worker).
-    // Why, said once: the CPU fallback and the browser's reason, without repeating either.
-    await expect(app.page.getByTestId('device.notice')).toHaveText(
-      'Running on the CPU (WASM): much slower than a GPU, so images get a smaller budget. No WebGPU adapter is available: the GPU may be disabled or blocked.',
-    );
-    const cores = await app.page.evaluate(() => navigator.hardwareConcurrency);
-    const threads = Math.min(4, cores);
-    await expect(device).toHaveAttribute('data-rung', 'wasm');
-    await expect(device).toHaveText(`WASM, ${String(threads)} thread${threads === 1 ? '' : 's'}`);
-    await app.chooseImage(await sampleImage('plain', 'white', 448, 336));
-    await app.ask();
-    await app.expectAnswer('white');
-  }
-});
 
-test('the Qwen3.5-layout test model (hybrid attention cache) answers and escalates in the browser', async ({ app }) => {
-  await app.open('#model=visionthink-test-qwen3_5');
-  await expect(app.byId('model')).toHaveAttribute('data-value', 'visionthink-test-qwen3_5');
-  await app.chooseImage(await sampleImage('detailed', 'magenta', 448, 336));
-  await app.ask();
-  await app.expectAnswer('magenta');
-  await expect(app.byId('trace')).toContainText(/full/i);
+  await test.step('the ladder: the rung this browser offers, with threads for WASM under cross-origin isolation', async () => {
+    const device = app.byId('device');
+    await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+    expect(await app.page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+    if (app.project === 'webgpu') {
+      // SwiftShader has no shader-f16: the rung below half precision.
+      await expect(device).toHaveAttribute('data-rung', 'webgpu');
+      await expect(app.page.getByTestId('device.notice')).toContainText('shader-f16');
+    } else {
+      // After loading, the badge shows the threads ONNX Runtime started with (it falls back to one
+      // by itself where shared memory is unavailable; see the test without a service worker).
+      // Why, said once: the CPU fallback and the browser's reason, without repeating either.
+      await expect(app.page.getByTestId('device.notice')).toHaveText(
+        'Running on the CPU (WASM): much slower than a GPU, so images get a smaller budget. No WebGPU adapter is available: the GPU may be disabled or blocked.',
+      );
+      const cores = await app.page.evaluate(() => navigator.hardwareConcurrency);
+      const threads = Math.min(4, cores);
+      await expect(device).toHaveAttribute('data-rung', 'wasm');
+      await expect(device).toHaveText(`WASM, ${String(threads)} thread${threads === 1 ? '' : 's'}`);
+      await app.chooseImage(await sampleImage('plain', 'white', 448, 336));
+      await app.ask();
+      await app.expectAnswer('white');
+    }
+  });
+
+  await test.step('the storage panel shows the stored test model with its size, and clears it', async () => {
+    await expect(app.byId('load-progress')).toHaveAttribute('data-status', 'ready', { timeout: RUN_TIMEOUT });
+    const row = app.page.locator(`[data-testid="storage.model"][data-model-id="${TEST_MODEL_ID}"]`);
+    await expect(row).toBeVisible({ timeout: RUN_TIMEOUT });
+    await expect(row).toContainText(/VisionThink test model.*\d+ kB, \d+ files/);
+    expect(Number(await row.getAttribute('data-bytes'))).toBeGreaterThan(250_000);
+    await expect(app.page.getByTestId('storage.usage')).toContainText(/This site uses .* of the .* the browser allows/);
+
+    await row.getByTestId('storage.clear').click();
+    await expect(row).toHaveCount(0);
+    await expect(app.page.getByTestId('storage.empty')).toHaveText('No models are stored in this browser.');
+    const cached = await app.page.evaluate(async () =>
+      (await (await caches.open('transformers-cache')).keys()).map((request) => request.url),
+    );
+    expect(cached.filter((url) => url.includes(`/models/${TEST_MODEL_ID}/`))).toEqual([]);
+
+    // A loaded model keeps answering after its files are cleared.
+    await app.chooseImage(await sampleImage('plain', 'red', 448, 336));
+    await app.ask();
+    await app.expectAnswer('red');
+
+    // The panel says what the browser decided, whichever way it decides.
+    await app.page.getByTestId('storage.persist').click();
+    await expect(
+      app.page
+        .getByTestId('storage.notice')
+        .or(app.page.locator('[data-testid="storage.persisted"][data-persisted="true"]')),
+    ).toBeVisible();
+    const granted = await app.page.evaluate(() => navigator.storage.persisted());
+    if (granted) {
+      await expect(app.page.getByTestId('storage.persisted')).toHaveAttribute('data-persisted', 'true');
+    } else {
+      await expect(app.page.getByTestId('storage.notice')).toContainText(/did not grant persistent storage/);
+    }
+  });
+
+  await test.step('the Qwen3.5-layout test model (hybrid attention cache) answers and escalates in the browser', async () => {
+    await app.chooseModel('visionthink-test-qwen3_5');
+    await expect(app.byId('model')).toHaveAttribute('data-value', 'visionthink-test-qwen3_5');
+    await app.chooseImage(await sampleImage('detailed', 'magenta', 448, 336));
+    await app.ask();
+    await app.expectAnswer('magenta');
+    await expect(app.byId('trace')).toContainText(/full/i);
+  });
 });

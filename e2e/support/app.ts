@@ -330,6 +330,16 @@ export class App {
     await expect(this.page.getByRole('progressbar')).toHaveCount(0);
   }
 
+  /**
+   * Requests recorded so far that went anywhere but under `prefix` (by default the app's origin);
+   * `blob:` and `data:` URLs never leave the page.
+   */
+  requestsOutside(prefix = `${this.origin}/`): string[] {
+    return this.requests.filter(
+      (url) => !(url.startsWith(prefix) || url.startsWith('blob:') || url.startsWith('data:')),
+    );
+  }
+
   /** Long tasks that overlapped the page-clock interval [from, to]. */
   async longTasksBetween(from: number, to: number): Promise<LongTask[]> {
     const all = await this.page.evaluate(() => (window as unknown as { __longTasks?: LongTask[] }).__longTasks ?? []);
@@ -340,6 +350,14 @@ export class App {
   time(name: string, ms: number): void {
     this.timings[name] = Math.round(ms);
   }
+}
+
+/**
+ * For a test that runs `scenarios` scenarios as steps on one page: the configured timeout for each
+ * of them, as if each were a test of its own (call once, at the start of the test).
+ */
+export function allowTimeForScenarios(scenarios: number): void {
+  test.setTimeout(test.info().timeout * scenarios);
 }
 
 export const test = base.extend<{ app: App }>({
